@@ -1,0 +1,257 @@
+package vtab
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/vpnsql/vpnsql/internal/clientvpn"
+	"github.com/vpnsql/vpnsql/internal/sqlite"
+)
+
+// client_vpn_connections: the rows of DescribeClientVpnConnections.
+//
+// Columns carry the API's names. Counters are INTEGER (the API sends
+// strings), times are the API's "YYYY-MM-DD HH:MM:SS" UTC text,
+// connectionEndTime is NULL while a connection is open (the API sends "-"),
+// status is JSON {"code":…,"message":…} and postureComplianceStatusSet a
+// JSON array. The hidden region column says where each row came from.
+//
+// Pushed down to the API (the rest SQLite filters):
+//   - clientVpnEndpointId = / IN: the endpoints to fetch (required for now)
+//   - region = / IN: the regions to ask; default: the configured regions
+//   - connectionId = / IN: the API's connection-id filter
+//   - username = / IN: the API's username filter
+const (
+	colClientIP = iota
+	colClientVpnEndpointID
+	colCommonName
+	colConnectionEndTime
+	colConnectionEstablishedTime
+	colConnectionID
+	colEgressBytes
+	colEgressPackets
+	colIngressBytes
+	colIngressPackets
+	colPostureComplianceStatusSet
+	colStatus
+	colTimestamp
+	colUsername
+	colRegion
+)
+
+var connectionsColumns = []sqlite.Column{
+	colClientIP:                   {Name: "clientIp", Type: "TEXT"},
+	colClientVpnEndpointID:        {Name: "clientVpnEndpointId", Type: "TEXT"},
+	colCommonName:                 {Name: "commonName", Type: "TEXT"},
+	colConnectionEndTime:          {Name: "connectionEndTime", Type: "TEXT"},
+	colConnectionEstablishedTime:  {Name: "connectionEstablishedTime", Type: "TEXT"},
+	colConnectionID:               {Name: "connectionId", Type: "TEXT"},
+	colEgressBytes:                {Name: "egressBytes", Type: "INTEGER"},
+	colEgressPackets:              {Name: "egressPackets", Type: "INTEGER"},
+	colIngressBytes:               {Name: "ingressBytes", Type: "INTEGER"},
+	colIngressPackets:             {Name: "ingressPackets", Type: "INTEGER"},
+	colPostureComplianceStatusSet: {Name: "postureComplianceStatusSet", Type: "TEXT"},
+	colStatus:                     {Name: "status", Type: "TEXT"},
+	colTimestamp:                  {Name: "timestamp", Type: "TEXT"},
+	colUsername:                   {Name: "username", Type: "TEXT"},
+	colRegion:                     {Name: "region", Type: "TEXT", Hidden: true},
+}
+
+// connectionsPushdown lists the columns handed to the API, in the order
+// their values reach Filter.
+var connectionsPushdown = []pushdown{
+	{column: colClientVpnEndpointID, omit: true, check: checkEndpointID},
+	{column: colRegion, omit: true, check: checkRegion},
+	// SQLite re-checks these two: the API's filters are its business.
+	{column: colConnectionID, check: checkConnectionID},
+	{column: colUsername, check: checkUsername},
+}
+
+// Plan costs. A plan that names endpoints costs a few requests per endpoint;
+// one that must discover endpoints in every region costs many, so in a join
+// SQLite puts whatever supplies endpoint ids on the outside.
+const (
+	costPerEndpoint     = 25.0
+	costWithoutEndpoint = 1e9
+	rowsPerEndpoint     = 100
+	rowsWithoutEndpoint = 1e6
+)
+
+type connectionsTable struct {
+	backend Backend
+}
+
+func (t *connectionsTable) BestIndex(info *sqlite.IndexInfo) error {
+	used := planPushdown(info, connectionsColumns, connectionsPushdown)
+	if used[colClientVpnEndpointID] {
+		info.EstimatedCost, info.EstimatedRows = costPerEndpoint, rowsPerEndpoint
+		if used[colRegion] {
+			info.EstimatedCost /= 2 // no need to ask the configured regions
+		}
+		if used[colConnectionID] || used[colUsername] {
+			info.EstimatedCost /= 2
+			info.EstimatedRows = 1
+		}
+	} else {
+		info.EstimatedCost, info.EstimatedRows = costWithoutEndpoint, rowsWithoutEndpoint
+	}
+	return nil
+}
+
+func (t *connectionsTable) Open() (sqlite.Cursor, error) {
+	return &connectionsCursor{backend: t.backend}, nil
+}
+
+type connectionsCursor struct {
+	backend Backend
+	ctx     context.Context
+	stream  *clientvpn.Stream
+	page    clientvpn.Page
+	next    int    // index into page.Connections
+	json    []byte // scratch space for JSON columns
+}
+
+func (c *connectionsCursor) Filter(ctx context.Context, _ int, idxStr string, args [][]any) error {
+	c.Close()
+	bound, err := bindPushdown(idxStr, args, connectionsColumns, connectionsPushdown)
+	if err != nil {
+		return fmt.Errorf("client_vpn_connections: %w", err)
+	}
+	if bound.empty {
+		return nil // a NULL or an empty list on a pushed-down column: no rows
+	}
+	endpoints := bound.values[colClientVpnEndpointID]
+	if len(endpoints) == 0 {
+		return fmt.Errorf("client_vpn_connections: no clientVpnEndpointId given; name one, e.g. " +
+			"SELECT * FROM client_vpn_connections WHERE clientVpnEndpointId = 'cvpn-endpoint-0123456789abcdef0'")
+	}
+	regions := bound.values[colRegion]
+	if len(regions) == 0 {
+		if regions, err = c.backend.DefaultRegions(ctx); err != nil {
+			return fmt.Errorf("client_vpn_connections: %w", err)
+		}
+	}
+	var queries []clientvpn.ConnectionQuery
+	for _, region := range regions {
+		for _, endpoint := range endpoints {
+			queries = append(queries, clientvpn.ConnectionQuery{
+				Region:        region,
+				EndpointID:    endpoint,
+				ConnectionIDs: bound.values[colConnectionID],
+				Usernames:     bound.values[colUsername],
+			})
+		}
+	}
+	c.ctx = ctx
+	c.stream = clientvpn.NewStream(ctx, c.backend.Connections, queries, c.backend.Concurrency())
+	return nil
+}
+
+func (c *connectionsCursor) Next(rows *sqlite.Rows) (bool, error) {
+	if c.stream == nil {
+		return true, nil
+	}
+	for !rows.Full() {
+		if c.next < len(c.page.Connections) {
+			c.addRow(rows, &c.page.Connections[c.next])
+			c.next++
+			continue
+		}
+		if rows.Len() > 0 {
+			return false, nil // hand over what we have rather than wait for the network
+		}
+		page, ok, err := c.stream.Next(c.ctx)
+		if err != nil {
+			return true, fmt.Errorf("client_vpn_connections: %w", err)
+		}
+		if !ok {
+			return true, nil
+		}
+		if page.Err != nil {
+			return true, fmt.Errorf("client_vpn_connections: %s: %w", page.Query.EndpointID, page.Err)
+		}
+		c.page, c.next = page, 0
+	}
+	return false, nil
+}
+
+func (c *connectionsCursor) Close() error {
+	if c.stream != nil {
+		c.stream.Close()
+		c.stream = nil
+	}
+	c.page, c.next = clientvpn.Page{}, 0
+	return nil
+}
+
+func (c *connectionsCursor) addRow(rows *sqlite.Rows, conn *types.ClientVpnConnection) {
+	rows.Add()
+	text(rows, colClientIP, conn.ClientIp)
+	// Echo what was asked for, or SQLite would filter the row away.
+	rows.Text(colClientVpnEndpointID, c.page.Query.EndpointID)
+	rows.Text(colRegion, c.page.Query.Region)
+	text(rows, colCommonName, conn.CommonName)
+	if conn.ConnectionEndTime != nil && *conn.ConnectionEndTime != "-" {
+		rows.Text(colConnectionEndTime, *conn.ConnectionEndTime)
+	}
+	text(rows, colConnectionEstablishedTime, conn.ConnectionEstablishedTime)
+	text(rows, colConnectionID, conn.ConnectionId)
+	counter(rows, colEgressBytes, conn.EgressBytes)
+	counter(rows, colEgressPackets, conn.EgressPackets)
+	counter(rows, colIngressBytes, conn.IngressBytes)
+	counter(rows, colIngressPackets, conn.IngressPackets)
+	rows.Text(colPostureComplianceStatusSet, c.jsonArray(conn.PostureComplianceStatuses))
+	if conn.Status != nil {
+		rows.Text(colStatus, c.jsonStatus(conn.Status.Code, conn.Status.Message))
+	}
+	text(rows, colTimestamp, conn.Timestamp)
+	text(rows, colUsername, conn.Username)
+}
+
+// text sets a column from an optional API string; absent stays NULL.
+func text(rows *sqlite.Rows, col int, s *string) {
+	if s != nil {
+		rows.Text(col, *s)
+	}
+}
+
+// counter sets an INTEGER column from the API's decimal string. A value
+// that does not fit in int64 is kept as text rather than lost.
+func counter(rows *sqlite.Rows, col int, s *string) {
+	if s == nil {
+		return
+	}
+	if n, err := strconv.ParseInt(*s, 10, 64); err == nil {
+		rows.Int(col, n)
+		return
+	}
+	rows.Text(col, *s)
+}
+
+func (c *connectionsCursor) jsonStatus(code types.ClientVpnConnectionStatusCode, message *string) string {
+	b := append(c.json[:0], `{"code":`...)
+	b = appendJSONString(b, string(code))
+	b = append(b, `,"message":`...)
+	if message != nil {
+		b = appendJSONString(b, *message)
+	} else {
+		b = append(b, "null"...)
+	}
+	c.json = append(b, '}')
+	return string(c.json)
+}
+
+func (c *connectionsCursor) jsonArray(items []string) string {
+	b := append(c.json[:0], '[')
+	for i, s := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	c.json = append(b, ']')
+	return string(c.json)
+}
