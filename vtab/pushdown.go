@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
@@ -137,17 +139,20 @@ func checkUsername(column, v string) error {
 	return nil
 }
 
-// quote shows a user's value in an error message, shortened if long.
+// quote shows a user's value in an error message: shortened if long, and
+// Go-quoted if it holds bytes a terminal should not see raw.
 func quote(v string) string {
 	const max = 60
+	suffix := ""
 	if len(v) > max {
-		cut := max
-		for cut > 0 && !utf8RuneStart(v[cut]) {
-			cut--
-		}
-		return fmt.Sprintf("'%s…' (%d bytes)", v[:cut], len(v))
+		suffix = fmt.Sprintf("…' (%d bytes)", len(v))
+		v = strings.ToValidUTF8(v[:max], "")
+	}
+	if !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		v = strings.Trim(strconv.QuoteToGraphic(v), `"`)
+	}
+	if suffix != "" {
+		return "'" + v + suffix
 	}
 	return "'" + v + "'"
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Config says how to reach AWS. The zero value means: the standard AWS
@@ -103,6 +104,8 @@ func (s *Service) load(ctx context.Context) (aws.Config, error) {
 			})
 		}))
 		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(s.cfg.RequestTimeout)))
+		// The SDK logs to stderr by default; errors reach the user through SQL.
+		opts = append(opts, config.WithLogger(logging.Nop{}))
 		s.aws, s.loadErr = config.LoadDefaultConfig(ctx, opts...)
 		if s.loadErr != nil {
 			s.loadErr = fmt.Errorf("loading AWS configuration: %w", s.loadErr)
@@ -139,6 +142,7 @@ func (s *Service) client(ctx context.Context, region string) (*ec2.Client, error
 	}
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		o.Region = region
+		o.HTTPClient = bufferedBodyClient{next: o.HTTPClient}
 		if s.cfg.EndpointURL != "" {
 			o.BaseEndpoint = aws.String(s.cfg.EndpointURL)
 		}

@@ -1,0 +1,68 @@
+// Package vpntest sets up the real thing for tests: the fake EC2 endpoint on
+// 127.0.0.1, the engine pointed at it through the real SDK, and a
+// database/sql connection with the tables.
+package vpntest
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/vpnsql/vpnsql/internal/clientvpn"
+	"github.com/vpnsql/vpnsql/internal/ec2fake"
+	"github.com/vpnsql/vpnsql/internal/engine"
+	"github.com/vpnsql/vpnsql/internal/sqlite/autoext"
+)
+
+// Env is one test's fake AWS and the database that queries it.
+type Env struct {
+	Fake    *ec2fake.Server
+	URL     string
+	DB      *sql.DB
+	Service *clientvpn.Service
+}
+
+// Start serves ds and installs the engine against it with cfg (its
+// EndpointURL and Credentials are filled in; Regions default to
+// us-east-1). Tests using it must not run in parallel: the engine is
+// process-wide.
+func Start(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config) *Env {
+	t.Helper()
+	fake := ec2fake.New(ds)
+	run, err := ec2fake.Start(fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(run.Close)
+	cfg.EndpointURL = run.URL
+	cfg.Credentials = clientvpn.DummyCredentials()
+	if cfg.Regions == nil {
+		cfg.Regions = []string{"us-east-1"}
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 5 * time.Millisecond // throttling tests retry quickly
+	}
+	svc := engine.Install(cfg)
+	if err := autoext.Install(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One connection: temp tables and settings stay visible to every query.
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return &Env{Fake: fake, URL: run.URL, DB: db, Service: svc}
+}
+
+// Calls returns the logged requests of one action.
+func (e *Env) Calls(action string) []ec2fake.Request {
+	var out []ec2fake.Request
+	for _, r := range e.Fake.Requests() {
+		if r.Action == action {
+			out = append(out, r)
+		}
+	}
+	return out
+}
