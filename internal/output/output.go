@@ -1,0 +1,186 @@
+// Package output writes query results as table, CSV, JSON, JSON lines,
+// Markdown or sqlite3-style "line" records.
+//
+// Values are what database/sql hands back from the SQLite driver: int64,
+// float64, string, []byte, bool, time.Time or nil (NULL).
+package output
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Format names an output format.
+type Format string
+
+// The supported formats.
+const (
+	Table     Format = "table"
+	CSV       Format = "csv"
+	JSON      Format = "json"
+	JSONLines Format = "jsonl"
+	Markdown  Format = "markdown"
+	Line      Format = "line"
+)
+
+// Formats lists the supported formats, in the order help text shows them.
+func Formats() []Format {
+	return []Format{Table, CSV, JSON, JSONLines, Markdown, Line}
+}
+
+// ParseFormat returns the Format named s.
+func ParseFormat(s string) (Format, error) {
+	names := make([]string, 0, len(Formats()))
+	for _, f := range Formats() {
+		if string(f) == s {
+			return f, nil
+		}
+		names = append(names, string(f))
+	}
+	return "", fmt.Errorf("unknown output format %q (choose %s)", s, strings.Join(names, ", "))
+}
+
+// Options tune a Writer.
+type Options struct {
+	NoHeader bool // csv only: omit the header row
+	Width    int  // table only: terminal width to fit in; 0 = unlimited
+}
+
+// Writer writes result sets.
+type Writer interface {
+	// Begin starts a result set with these column names. A Writer may
+	// receive several result sets (one per statement). A result set without
+	// columns (e.g. from CREATE TABLE) produces no output.
+	Begin(columns []string) error
+	// Row writes one row; values must match the columns given to Begin.
+	Row(values []any) error
+	// End finishes the current result set (table/markdown render here).
+	End() error
+}
+
+// New returns a Writer that writes f-formatted results to w. Unknown
+// formats fall back to Table; use ParseFormat to validate user input.
+func New(w io.Writer, f Format, opts Options) Writer {
+	var fw Writer
+	switch f {
+	case CSV:
+		fw = newCSVWriter(w, opts.NoHeader)
+	case JSON:
+		fw = newJSONWriter(w, false)
+	case JSONLines:
+		fw = newJSONWriter(w, true)
+	case Markdown:
+		fw = newTableWriter(w, true, 0)
+	case Line:
+		fw = newLineWriter(w)
+	default:
+		fw = newTableWriter(w, false, opts.Width)
+	}
+	return &checked{w: fw}
+}
+
+// flushEvery is how many rows the streaming formats buffer before flushing,
+// so long queries (rows arrive page by page from AWS) show progress.
+const flushEvery = 1000
+
+// checked enforces the Begin/Row/End protocol once, so the format writers
+// can assume well-formed calls and skip column-less result sets.
+type checked struct {
+	w     Writer
+	open  bool
+	ncols int
+}
+
+func (c *checked) Begin(columns []string) error {
+	if c.open {
+		return errors.New("output: Begin called before End of the previous result set")
+	}
+	c.open, c.ncols = true, len(columns)
+	if c.ncols == 0 {
+		return nil
+	}
+	return c.w.Begin(columns)
+}
+
+func (c *checked) Row(values []any) error {
+	if !c.open {
+		return errors.New("output: Row called outside a result set")
+	}
+	if len(values) != c.ncols {
+		return fmt.Errorf("output: row has %d values for %d columns", len(values), c.ncols)
+	}
+	if c.ncols == 0 {
+		return nil
+	}
+	return c.w.Row(values)
+}
+
+func (c *checked) End() error {
+	if !c.open {
+		return errors.New("output: End called outside a result set")
+	}
+	c.open = false
+	if c.ncols == 0 {
+		return nil
+	}
+	return c.w.End()
+}
+
+// formatText renders a value for the text formats (csv, table, markdown,
+// line). NULL becomes the empty string, as in the sqlite3 shell's default.
+func formatText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	case time.Time:
+		return v.Format(time.RFC3339Nano)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// isNumber reports whether v is a number, for right-aligning columns.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int64, float64, int, int32, uint64:
+		return true
+	}
+	return false
+}
+
+// displayText makes a value safe for a terminal or document: values come
+// from AWS resources (names, descriptions, tags) that anyone with write
+// access can set, and raw control characters such as ESC or a lone CR
+// would restyle the terminal or break the layout. Newlines and tabs are
+// kept; other control characters become U+FFFD.
+func displayText(s string) string {
+	if !strings.ContainsFunc(s, unsafeControl) {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		if unsafeControl(r) {
+			return unicode.ReplacementChar
+		}
+		return r
+	}, s)
+}
+
+func unsafeControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\t'
+}
