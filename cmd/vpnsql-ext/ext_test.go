@@ -1,0 +1,195 @@
+package main
+
+// These tests drive the loadable extension in real hosts: Debian's sqlite3
+// shell (3.40, its own libsqlite3) and statichost, which links a newer
+// SQLite statically. The extension reaches the fake EC2 endpoint through
+// the standard AWS environment variables.
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpnsql/vpnsql/internal/ec2fake"
+)
+
+var extPath string // the .so under test
+
+func TestMain(m *testing.M) {
+	code, err := buildAndRun(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func buildAndRun(m *testing.M) (int, error) {
+	dir, err := os.MkdirTemp("", "vpnsql-ext-test")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	extPath = filepath.Join(dir, "vpnsql.so")
+	build := exec.Command("go", "build", "-buildmode=c-shared", "-o", extPath, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("building the extension: %v\n%s", err, out)
+	}
+	return m.Run(), nil
+}
+
+var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// startFake serves the sample data and returns the environment that points
+// the extension at it with dummy credentials.
+func startFake(t *testing.T) (*ec2fake.Server, *ec2fake.Dataset, []string) {
+	t.Helper()
+	ds := ec2fake.SampleDataset(testNow)
+	fake := ec2fake.New(ds)
+	run, err := ec2fake.Start(fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(run.Close)
+	env := append(os.Environ(),
+		"AWS_ENDPOINT_URL_EC2="+run.URL,
+		"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=test-secret",
+		"AWS_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_EC2_METADATA_DISABLED=true",
+	)
+	return fake, ds, env
+}
+
+func contractors(t *testing.T, ds *ec2fake.Dataset) *ec2fake.Endpoint {
+	for _, e := range ds.Endpoints {
+		if e.Description == ec2fake.SampleContractorEndpoint {
+			return e
+		}
+	}
+	t.Fatal("no contractors endpoint")
+	return nil
+}
+
+func sqlite3Shell(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("sqlite3")
+	if err != nil {
+		t.Fatal("the sqlite3 shell is required (apt-get install sqlite3; .ci/run installs it)")
+	}
+	return path
+}
+
+func run(t *testing.T, env []string, name string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+// TestShellJoinCSV: .load, a join with a regular table, .mode csv output.
+func TestShellJoinCSV(t *testing.T) {
+	fake, ds, env := startFake(t)
+	e := contractors(t, ds)
+	ext := strings.TrimSuffix(extPath, ".so")
+	stdout, stderr, err := run(t, env, sqlite3Shell(t), ":memory:",
+		".load "+ext,
+		"CREATE TABLE mine(id TEXT, team TEXT)",
+		fmt.Sprintf("INSERT INTO mine VALUES ('%s', 'contractors')", e.ID),
+		".mode csv",
+		".headers on",
+		`SELECT m.team, c.connectionId, c.username, c.ingressBytes, c.status->>'code' AS code
+		   FROM mine m JOIN client_vpn_connections c ON c.clientVpnEndpointId = m.id
+		  ORDER BY c.connectionId`)
+	if err != nil {
+		t.Fatalf("sqlite3: %v\n%s", err, stderr)
+	}
+	want := [][]string{{"team", "connectionId", "username", "ingressBytes", "code"}}
+	conns := slices.Clone(e.Connections)
+	slices.SortFunc(conns, func(a, b *ec2fake.Connection) int { return strings.Compare(a.ConnectionID, b.ConnectionID) })
+	for _, c := range conns {
+		want = append(want, []string{"contractors", c.ConnectionID, c.Username, fmt.Sprint(c.IngressBytes), c.StatusCode})
+	}
+	// The shell quotes fields its own way (non-ASCII text too); compare the
+	// records a CSV reader sees, and the shell's \r\n record ends.
+	got, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil || !strings.HasSuffix(stdout, "\r\n") {
+		t.Fatalf("shell output is not CSV (%v):\n%s", err, stdout)
+	}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("shell output:\n%q\nwant:\n%q", got, want)
+	}
+	if n := len(fake.Requests()); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+}
+
+// TestShellErrors: errors reach the shell as one line naming the problem.
+func TestShellErrors(t *testing.T) {
+	fake, _, env := startFake(t)
+	ext := strings.TrimSuffix(extPath, ".so")
+	for _, tc := range []struct{ sql, want string }{
+		{"SELECT * FROM client_vpn_connections", "no clientVpnEndpointId given"},
+		{"SELECT * FROM client_vpn_connections WHERE clientVpnEndpointId = 'cvpn-endpoint-00000000000000000'", "InvalidClientVpnEndpointId.NotFound"},
+	} {
+		_, stderr, err := run(t, env, sqlite3Shell(t), ":memory:", ".load "+ext, tc.sql)
+		if err == nil || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Fatalf("%s: err %v, stderr %q, want one line with %q", tc.sql, err, stderr, tc.want)
+		}
+	}
+	if n := len(fake.Requests()); n != 1 {
+		t.Fatalf("%d requests, want 1 (the unknown endpoint)", n)
+	}
+}
+
+// TestStaticHost loads the extension into a host whose SQLite (3.54, linked
+// statically) is not the system's libsqlite3.
+func TestStaticHost(t *testing.T) {
+	_, ds, env := startFake(t)
+	e := contractors(t, ds)
+	host := buildStaticHost(t)
+	stdout, stderr, err := run(t, env, host, extPath,
+		fmt.Sprintf("SELECT count(*), sum(ingressBytes) FROM client_vpn_connections WHERE clientVpnEndpointId = '%s'", e.ID))
+	if err != nil {
+		t.Fatalf("statichost: %v\n%s", err, stderr)
+	}
+	var sum uint64
+	for _, c := range e.Connections {
+		sum += c.IngressBytes
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "host sqlite 3.5") || lines[1] != fmt.Sprintf("%d|%d", len(e.Connections), sum) {
+		t.Fatalf("statichost printed %q", stdout)
+	}
+	// The host must not take SQLite from a shared library at all.
+	ldd, _, _ := run(t, os.Environ(), "ldd", host)
+	if strings.Contains(ldd, "libsqlite3") {
+		t.Fatalf("statichost links libsqlite3 dynamically:\n%s", ldd)
+	}
+}
+
+// buildStaticHost compiles testdata/statichost.c with the SQLite amalgamation
+// from the mattn/go-sqlite3 module.
+func buildStaticHost(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/mattn/go-sqlite3").Output()
+	if err != nil {
+		t.Fatalf("locating mattn/go-sqlite3: %v", err)
+	}
+	mattn := strings.TrimSpace(string(out))
+	host := filepath.Join(t.TempDir(), "statichost")
+	cc := exec.Command("gcc", "-O1", "-o", host, "testdata/statichost.c", filepath.Join(mattn, "sqlite3-binding.c"),
+		"-I"+mattn, "-DSQLITE_THREADSAFE=1", "-ldl", "-lpthread", "-lm")
+	if b, err := cc.CombinedOutput(); err != nil {
+		t.Fatalf("building statichost: %v\n%s", err, b)
+	}
+	return host
+}

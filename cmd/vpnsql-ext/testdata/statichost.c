@@ -1,0 +1,39 @@
+/*
+** A minimal SQLite host that links its own, newer SQLite statically (the
+** amalgamation mattn/go-sqlite3 bundles) and loads build/vpnsql.so. It
+** proves the extension uses only the API table it is handed, never symbols
+** of a libsqlite3 it happens to share with the host.
+**
+** usage: statichost EXTENSION SQL...   (prints rows as a|b|c)
+*/
+#include <stdio.h>
+#include "sqlite3-binding.h"
+
+static int print_row(void *unused, int n, char **values, char **names) {
+  for (int i = 0; i < n; i++) printf("%s%s", i ? "|" : "", values[i] ? values[i] : "");
+  printf("\n");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  sqlite3 *db;
+  char *err = 0;
+  if (argc < 3) {
+    fprintf(stderr, "usage: statichost EXTENSION SQL...\n");
+    return 2;
+  }
+  printf("host sqlite %s\n", sqlite3_libversion());
+  if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 1;
+  sqlite3_enable_load_extension(db, 1);
+  if (sqlite3_load_extension(db, argv[1], 0, &err) != SQLITE_OK) {
+    fprintf(stderr, "load: %s\n", err);
+    return 1;
+  }
+  for (int i = 2; i < argc; i++) {
+    if (sqlite3_exec(db, argv[i], print_row, 0, &err) != SQLITE_OK) {
+      fprintf(stderr, "Error: %s\n", err);
+      return 1;
+    }
+  }
+  return sqlite3_close(db) == SQLITE_OK ? 0 : 1;
+}
