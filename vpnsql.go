@@ -23,7 +23,7 @@ import (
 // profiles, SSO, web identity, instance roles.
 type Options struct {
 	// Regions a query covers when it names none; default: the AWS
-	// configuration's region.
+	// configuration's region; "*": every region enabled for the account.
 	Regions []string
 	// Profile is a shared-config profile name (like AWS_PROFILE).
 	Profile string
@@ -33,6 +33,12 @@ type Options struct {
 	Credentials aws.CredentialsProvider
 	// Concurrency bounds the requests one query keeps in flight (default 8).
 	Concurrency int
+	// CacheTTL serves identical fetches from memory this long (default 30s;
+	// negative: off).
+	CacheTTL time.Duration
+	// Strict fails a query when a region or endpoint fails, instead of
+	// recording a warning (see the vpnsql_warnings table).
+	Strict bool
 	// MaxAttempts per request, retries of throttling included (default 5).
 	MaxAttempts int
 	// RequestTimeout bounds each HTTP attempt (default 60s).
@@ -44,13 +50,18 @@ type Options struct {
 // replaces the options for connections opened after it.
 func Register(opts Options) error {
 	engine.Install(clientvpn.Config{
-		Regions:        opts.Regions,
+		Settings: clientvpn.Settings{
+			Regions:     opts.Regions,
+			Concurrency: opts.Concurrency,
+			CacheTTL:    opts.CacheTTL,
+			Strict:      opts.Strict,
+		},
 		Profile:        opts.Profile,
 		EndpointURL:    opts.EndpointURL,
 		Credentials:    opts.Credentials,
-		Concurrency:    opts.Concurrency,
 		MaxAttempts:    opts.MaxAttempts,
 		RequestTimeout: opts.RequestTimeout,
 	})
 	return autoext.Install()
 }
+

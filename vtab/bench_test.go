@@ -23,10 +23,22 @@ type memoryBackend struct {
 	pages [][]types.ClientVpnConnection
 }
 
-func (m *memoryBackend) DefaultRegions(context.Context) ([]string, error) {
-	return []string{"us-east-1"}, nil
+func (m *memoryBackend) ScanConnections(ctx context.Context, scan clientvpn.ConnectionScan) (*clientvpn.Stream[types.ClientVpnConnection], error) {
+	scan.Regions = []string{"us-east-1"}
+	return clientvpn.ScanConnections(ctx, m, scan, clientvpn.ScanOptions{Concurrency: 1}), nil
 }
-func (m *memoryBackend) Concurrency() int { return 1 }
+
+func (m *memoryBackend) ScanEndpoints(ctx context.Context, scan clientvpn.EndpointScan) (*clientvpn.Stream[types.ClientVpnEndpoint], error) {
+	scan.Regions = []string{"us-east-1"}
+	return clientvpn.ScanEndpoints(ctx, m, scan, clientvpn.ScanOptions{Concurrency: 1}), nil
+}
+
+func (m *memoryBackend) Warnings(int64) []clientvpn.Warning { return nil }
+
+func (m *memoryBackend) Endpoints(ctx context.Context, q clientvpn.EndpointQuery, page func([]types.ClientVpnEndpoint) error) error {
+	return page([]types.ClientVpnEndpoint{{ClientVpnEndpointId: aws.String(benchEndpoint)}})
+}
+
 func (m *memoryBackend) Connections(ctx context.Context, q clientvpn.ConnectionQuery, page func([]types.ClientVpnConnection) error) error {
 	for _, p := range m.pages {
 		if err := page(p); err != nil {

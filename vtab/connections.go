@@ -20,7 +20,8 @@ import (
 // JSON array. The hidden region column says where each row came from.
 //
 // Pushed down to the API (the rest SQLite filters):
-//   - clientVpnEndpointId = / IN: the endpoints to fetch (required for now)
+//   - clientVpnEndpointId = / IN: the endpoints to fetch; without it, every
+//     endpoint of each region in scope (listed first: expensive)
 //   - region = / IN: the regions to ask; default: the configured regions
 //   - connectionId = / IN: the API's connection-id filter
 //   - username = / IN: the API's username filter
@@ -110,9 +111,9 @@ func (t *connectionsTable) Open() (sqlite.Cursor, error) {
 type connectionsCursor struct {
 	backend Backend
 	ctx     context.Context
-	stream  *clientvpn.Stream
-	page    clientvpn.Page
-	next    int    // index into page.Connections
+	stream  *clientvpn.Stream[types.ClientVpnConnection]
+	page    clientvpn.Page[types.ClientVpnConnection]
+	next    int    // index into page.Items
 	json    []byte // scratch space for JSON columns
 }
 
@@ -125,30 +126,16 @@ func (c *connectionsCursor) Filter(ctx context.Context, _ int, idxStr string, ar
 	if bound.empty {
 		return nil // a NULL or an empty list on a pushed-down column: no rows
 	}
-	endpoints := bound.values[colClientVpnEndpointID]
-	if len(endpoints) == 0 {
-		return fmt.Errorf("client_vpn_connections: no clientVpnEndpointId given; name one, e.g. " +
-			"SELECT * FROM client_vpn_connections WHERE clientVpnEndpointId = 'cvpn-endpoint-0123456789abcdef0'")
-	}
-	regions := bound.values[colRegion]
-	if len(regions) == 0 {
-		if regions, err = c.backend.DefaultRegions(ctx); err != nil {
-			return fmt.Errorf("client_vpn_connections: %w", err)
-		}
-	}
-	var queries []clientvpn.ConnectionQuery
-	for _, region := range regions {
-		for _, endpoint := range endpoints {
-			queries = append(queries, clientvpn.ConnectionQuery{
-				Region:        region,
-				EndpointID:    endpoint,
-				ConnectionIDs: bound.values[colConnectionID],
-				Usernames:     bound.values[colUsername],
-			})
-		}
-	}
 	c.ctx = ctx
-	c.stream = clientvpn.NewStream(ctx, c.backend.Connections, queries, c.backend.Concurrency())
+	c.stream, err = c.backend.ScanConnections(ctx, clientvpn.ConnectionScan{
+		Regions:       bound.values[colRegion],
+		EndpointIDs:   bound.values[colClientVpnEndpointID],
+		ConnectionIDs: bound.values[colConnectionID],
+		Usernames:     bound.values[colUsername],
+	})
+	if err != nil {
+		return fmt.Errorf("client_vpn_connections: %w", err)
+	}
 	return nil
 }
 
@@ -157,8 +144,8 @@ func (c *connectionsCursor) Next(rows *sqlite.Rows) (bool, error) {
 		return true, nil
 	}
 	for !rows.Full() {
-		if c.next < len(c.page.Connections) {
-			c.addRow(rows, &c.page.Connections[c.next])
+		if c.next < len(c.page.Items) {
+			c.addRow(rows, &c.page.Items[c.next])
 			c.next++
 			continue
 		}
@@ -173,7 +160,10 @@ func (c *connectionsCursor) Next(rows *sqlite.Rows) (bool, error) {
 			return true, nil
 		}
 		if page.Err != nil {
-			return true, fmt.Errorf("client_vpn_connections: %s: %w", page.Query.EndpointID, page.Err)
+			if page.EndpointID != "" {
+				return true, fmt.Errorf("client_vpn_connections: %s: %w", page.EndpointID, page.Err)
+			}
+			return true, fmt.Errorf("client_vpn_connections: %w", page.Err)
 		}
 		c.page, c.next = page, 0
 	}
@@ -185,7 +175,7 @@ func (c *connectionsCursor) Close() error {
 		c.stream.Close()
 		c.stream = nil
 	}
-	c.page, c.next = clientvpn.Page{}, 0
+	c.page, c.next = clientvpn.Page[types.ClientVpnConnection]{}, 0
 	return nil
 }
 
@@ -193,8 +183,8 @@ func (c *connectionsCursor) addRow(rows *sqlite.Rows, conn *types.ClientVpnConne
 	rows.Add()
 	text(rows, colClientIP, conn.ClientIp)
 	// Echo what was asked for, or SQLite would filter the row away.
-	rows.Text(colClientVpnEndpointID, c.page.Query.EndpointID)
-	rows.Text(colRegion, c.page.Query.Region)
+	rows.Text(colClientVpnEndpointID, c.page.EndpointID)
+	rows.Text(colRegion, c.page.Region)
 	text(rows, colCommonName, conn.CommonName)
 	if conn.ConnectionEndTime != nil && *conn.ConnectionEndTime != "-" {
 		rows.Text(colConnectionEndTime, *conn.ConnectionEndTime)

@@ -16,15 +16,22 @@ import (
 // Backend is where the tables read from. *clientvpn.Service is the AWS
 // backend; benchmarks serve rows from memory through the same interface.
 type Backend interface {
-	// DefaultRegions are the regions a query covers when it binds none.
-	DefaultRegions(ctx context.Context) ([]string, error)
-	// Connections calls page with each page of one endpoint's connections.
-	Connections(ctx context.Context, q clientvpn.ConnectionQuery, page func([]types.ClientVpnConnection) error) error
-	// Concurrency bounds the requests one scan keeps in flight.
-	Concurrency() int
+	// ScanConnections starts fetching the connections of scan; regions left
+	// empty mean the configured ones.
+	ScanConnections(ctx context.Context, scan clientvpn.ConnectionScan) (*clientvpn.Stream[types.ClientVpnConnection], error)
+	// ScanEndpoints starts listing the endpoints of scan likewise.
+	ScanEndpoints(ctx context.Context, scan clientvpn.EndpointScan) (*clientvpn.Stream[types.ClientVpnEndpoint], error)
+	// Warnings returns the failures queries survived, after mark since.
+	Warnings(since int64) []clientvpn.Warning
 }
 
 // Register declares every table on conn.
 func Register(conn *sqlite.Conn, b Backend) error {
-	return conn.CreateModule("client_vpn_connections", connectionsColumns, &connectionsTable{backend: b})
+	if err := conn.CreateModule("client_vpn_connections", connectionsColumns, &connectionsTable{backend: b}); err != nil {
+		return err
+	}
+	if err := conn.CreateModule("client_vpn_endpoints", endpointsColumns, &endpointsTable{backend: b}); err != nil {
+		return err
+	}
+	return conn.CreateModule("vpnsql_warnings", warningsColumns, &warningsTable{backend: b})
 }

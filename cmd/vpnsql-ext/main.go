@@ -6,7 +6,8 @@
 // entry.c exports sqlite3_extension_init and sqlite3_vpnsql_init. The
 // extension reads its settings from the environment: the standard AWS
 // variables (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_EC2, …) and
-// VPNSQL_REGION (comma-separated regions for queries that name none).
+// VPNSQL_REGION, VPNSQL_CONCURRENCY, VPNSQL_CACHE_TTL, VPNSQL_STRICT; the
+// SQL function vpnsql_config changes them later.
 //
 // Never load this library into a Go program: two Go runtimes in one process
 // crash. Go programs import github.com/vpnsql/vpnsql instead.
@@ -15,25 +16,23 @@ package main
 import "C"
 
 import (
+	"fmt"
 	"os"
-	"strings"
 
+	"github.com/vpnsql/vpnsql/functions"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/engine"
+	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
 
 func init() {
-	engine.Install(clientvpn.Config{Regions: splitList(os.Getenv("VPNSQL_REGION"))})
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
+	var cfg clientvpn.Config
+	if err := functions.ApplyEnv(&cfg.Settings, os.Getenv); err != nil {
+		// Refuse to load: a setting the user wrote must not be ignored.
+		sqlite.OnConnect(func(*sqlite.Conn) error { return fmt.Errorf("vpnsql: %w", err) })
+		return
 	}
-	return out
+	engine.Install(cfg)
 }
 
 func main() {}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,17 +19,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 )
 
-// Config says how to reach AWS. The zero value means: the standard AWS
-// configuration chain (environment, shared config and credentials files,
-// SSO, web identity, IMDS) and the defaults below.
+// Config says how to reach AWS and how queries behave. The zero value
+// means: the standard AWS configuration chain (environment, shared config
+// and credentials files, SSO, web identity, IMDS) and the defaults below.
 type Config struct {
-	// Regions are the regions in scope when a query names none. Empty: the
-	// region of the AWS configuration.
-	Regions []string
+	Settings
 	// Profile selects a shared-config profile (like AWS_PROFILE).
 	Profile string
 	// EndpointURL sends every EC2 request there instead of the AWS
@@ -44,14 +44,31 @@ type Config struct {
 	MaxBackoff time.Duration
 	// RequestTimeout bounds each HTTP attempt (default 60s).
 	RequestTimeout time.Duration
-	// Concurrency bounds requests in flight for one query (default 8).
+}
+
+// Settings can change while the process runs (the vpnsql_config SQL
+// function); each scan reads them when it starts.
+type Settings struct {
+	// Regions a query covers when it binds none. Empty: the AWS
+	// configuration's region. "*": every region enabled for the account.
+	Regions []string
+	// Concurrency bounds the requests one scan keeps in flight (default 8;
+	// EC2's request-rate limits are per account and region, so more mostly
+	// buys throttling).
 	Concurrency int
+	// CacheTTL keeps identical fetches this long (default 30s; 0: off).
+	CacheTTL time.Duration
+	// Strict makes a failing region or endpoint fail the query instead of
+	// being reported as a warning.
+	Strict bool
 }
 
 const (
 	defaultMaxAttempts    = 5
 	defaultRequestTimeout = 60 * time.Second
 	defaultConcurrency    = 8
+	// DefaultCacheTTL is how long identical fetches are served from memory.
+	DefaultCacheTTL = 30 * time.Second
 	// pageSize is the largest MaxResults the API accepts.
 	pageSize = 1000
 )
@@ -65,11 +82,17 @@ type Service struct {
 	aws      aws.Config
 	loadErr  error
 
-	mu      sync.Mutex
-	clients map[string]*ec2.Client
+	mu       sync.Mutex
+	clients  map[string]*ec2.Client
+	settings Settings
+
+	cache    cache
+	warnings warnings
+	progress Progress
 }
 
-// New returns a Service for cfg.
+// New returns a Service for cfg. A negative CacheTTL turns the cache off;
+// zero means the default.
 func New(cfg Config) *Service {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = defaultMaxAttempts
@@ -80,11 +103,37 @@ func New(cfg Config) *Service {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = defaultConcurrency
 	}
-	return &Service{cfg: cfg, clients: map[string]*ec2.Client{}}
+	switch {
+	case cfg.CacheTTL == 0:
+		cfg.CacheTTL = DefaultCacheTTL
+	case cfg.CacheTTL < 0:
+		cfg.CacheTTL = 0
+	}
+	return &Service{cfg: cfg, clients: map[string]*ec2.Client{}, settings: cfg.Settings}
 }
 
-// Concurrency is the bound on requests in flight for one query.
-func (s *Service) Concurrency() int { return s.cfg.Concurrency }
+// Settings returns the current settings.
+func (s *Service) Settings() Settings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settings
+}
+
+// UpdateSettings changes settings for scans that start afterwards.
+func (s *Service) UpdateSettings(change func(*Settings)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	change(&s.settings)
+	if s.settings.Concurrency <= 0 {
+		s.settings.Concurrency = defaultConcurrency
+	}
+	if s.settings.CacheTTL < 0 {
+		s.settings.CacheTTL = 0
+	}
+}
+
+// Progress counts endpoints and rows of every scan of this Service.
+func (s *Service) Progress() *Progress { return &s.progress }
 
 func (s *Service) load(ctx context.Context) (aws.Config, error) {
 	s.loadOnce.Do(func() {
@@ -114,10 +163,18 @@ func (s *Service) load(ctx context.Context) (aws.Config, error) {
 	return s.aws, s.loadErr
 }
 
-// DefaultRegions are the regions a query covers when it names none.
-func (s *Service) DefaultRegions(ctx context.Context) ([]string, error) {
-	if len(s.cfg.Regions) > 0 {
-		return s.cfg.Regions, nil
+// Regions resolves the regions a query covers: the bound ones if any,
+// else the configured ones ("*" expanded with DescribeRegions), else the
+// AWS configuration's region.
+func (s *Service) Regions(ctx context.Context, bound []string) ([]string, error) {
+	if len(bound) > 0 {
+		return bound, nil
+	}
+	if configured := s.Settings().Regions; len(configured) > 0 {
+		if slices.Contains(configured, "*") {
+			return s.EnabledRegions(ctx)
+		}
+		return configured, nil
 	}
 	cfg, err := s.load(ctx)
 	if err != nil {
@@ -127,6 +184,32 @@ func (s *Service) DefaultRegions(ctx context.Context) ([]string, error) {
 		return nil, errors.New("no AWS region configured: set AWS_REGION (or --region in the CLI, VPNSQL_REGION for the extension), or add region = 'us-east-1' to the query")
 	}
 	return []string{cfg.Region}, nil
+}
+
+// ScanConnections runs ScanConnections over this Service with its settings,
+// regions resolved, and warnings recorded.
+func (s *Service) ScanConnections(ctx context.Context, scan ConnectionScan) (*Stream[types.ClientVpnConnection], error) {
+	regions, err := s.Regions(ctx, scan.Regions)
+	if err != nil {
+		return nil, err
+	}
+	scan.Regions = regions
+	return ScanConnections(ctx, s, scan, s.scanOptions()), nil
+}
+
+// ScanEndpoints runs ScanEndpoints over this Service likewise.
+func (s *Service) ScanEndpoints(ctx context.Context, scan EndpointScan) (*Stream[types.ClientVpnEndpoint], error) {
+	regions, err := s.Regions(ctx, scan.Regions)
+	if err != nil {
+		return nil, err
+	}
+	scan.Regions = regions
+	return ScanEndpoints(ctx, s, scan, s.scanOptions()), nil
+}
+
+func (s *Service) scanOptions() ScanOptions {
+	set := s.Settings()
+	return ScanOptions{Concurrency: set.Concurrency, Strict: set.Strict, Warn: s.warnings.add, Progress: &s.progress}
 }
 
 // client returns the EC2 client of region, creating it on first use.

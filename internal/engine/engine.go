@@ -1,21 +1,26 @@
-// Package engine wires the tables (and functions) onto every SQLite
+// Package engine wires the tables and functions onto every SQLite
 // connection that runs vpnsql's entry point. Each door (the CLI, the Go
 // registration, the loadable extension) builds a clientvpn.Config its own
 // way and calls Install; nothing else differs between them.
 package engine
 
 import (
+	"github.com/vpnsql/vpnsql/functions"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 	"github.com/vpnsql/vpnsql/vtab"
 )
 
 // Install makes every connection that runs the entry point from now on see
-// the tables, served by one Service built from cfg. It returns that Service.
+// the tables and functions, served by one Service built from cfg. It
+// returns that Service.
 func Install(cfg clientvpn.Config) *clientvpn.Service {
 	svc := clientvpn.New(cfg)
 	sqlite.OnConnect(func(conn *sqlite.Conn) error {
-		return vtab.Register(conn, svc)
+		if err := vtab.Register(conn, svc); err != nil {
+			return err
+		}
+		return functions.Register(conn, svc)
 	})
 	return svc
 }

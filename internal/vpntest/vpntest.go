@@ -24,7 +24,8 @@ type Env struct {
 
 // Start serves ds and installs the engine against it with cfg (its
 // EndpointURL and Credentials are filled in; Regions default to
-// us-east-1). Tests using it must not run in parallel: the engine is
+// us-east-1, and the cache is off unless cfg.CacheTTL is set, so that
+// request counts are per query). Tests using it must not run in parallel: the engine is
 // process-wide.
 func Start(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config) *Env {
 	t.Helper()
@@ -38,6 +39,9 @@ func Start(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config) *Env {
 	cfg.Credentials = clientvpn.DummyCredentials()
 	if cfg.Regions == nil {
 		cfg.Regions = []string{"us-east-1"}
+	}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = -1
 	}
 	if cfg.MaxBackoff == 0 {
 		cfg.MaxBackoff = 5 * time.Millisecond // throttling tests retry quickly

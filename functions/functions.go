@@ -1,0 +1,152 @@
+// Package functions declares vpnsql's SQL functions: settings and cache
+// control here, terminating connections in terminate.go. Functions that
+// change state are registered DirectOnly, so a view or trigger inside a
+// database file cannot call them.
+package functions
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vpnsql/vpnsql/internal/clientvpn"
+	"github.com/vpnsql/vpnsql/internal/sqlite"
+)
+
+// Register declares the functions on conn.
+func Register(conn *sqlite.Conn, svc *clientvpn.Service) error {
+	for _, f := range []struct {
+		name  string
+		nArg  int
+		flags sqlite.FuncFlags
+		fn    sqlite.Func
+	}{
+		{"vpnsql_config", 1, 0, func(args []any) (any, error) { return config(svc, args) }},
+		{"vpnsql_config", 2, sqlite.DirectOnly, func(args []any) (any, error) { return config(svc, args) }},
+		{"vpnsql_clear_cache", 0, sqlite.DirectOnly, func([]any) (any, error) { svc.ClearCache(); return "cache cleared", nil }},
+		{"vpnsql_clear_warnings", 0, sqlite.DirectOnly, func([]any) (any, error) { svc.ClearWarnings(); return "warnings cleared", nil }},
+	} {
+		if err := conn.CreateFunction(f.name, f.nArg, f.flags, f.fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settingNames lists what vpnsql_config reads and writes.
+const settingNames = "region, concurrency, cache_ttl, strict"
+
+// config is vpnsql_config(name) and vpnsql_config(name, value): read or set
+// a setting for every connection of this process; it returns the value now
+// in force.
+func config(svc *clientvpn.Service, args []any) (any, error) {
+	name, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("vpnsql_config: the first argument is a setting name (%s)", settingNames)
+	}
+	if len(args) == 2 {
+		value := fmt.Sprint(args[1])
+		if args[1] == nil {
+			value = ""
+		}
+		change, err := parseSetting(name, value)
+		if err != nil {
+			return nil, fmt.Errorf("vpnsql_config: %w", err)
+		}
+		svc.UpdateSettings(change)
+	}
+	s := svc.Settings()
+	switch name {
+	case "region":
+		return strings.Join(s.Regions, ","), nil
+	case "concurrency":
+		return int64(s.Concurrency), nil
+	case "cache_ttl":
+		return s.CacheTTL.String(), nil
+	case "strict":
+		return s.Strict, nil
+	}
+	return nil, fmt.Errorf("vpnsql_config: unknown setting %q (settings: %s)", name, settingNames)
+}
+
+// parseSetting validates one setting's text, as given to vpnsql_config or
+// in a VPNSQL_* environment variable, and returns the change it makes.
+func parseSetting(name, value string) (func(*clientvpn.Settings), error) {
+	switch name {
+	case "region":
+		regions := SplitList(value)
+		return func(s *clientvpn.Settings) { s.Regions = regions }, nil
+	case "concurrency":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > 256 {
+			return nil, fmt.Errorf("concurrency %q: want a number from 1 to 256", value)
+		}
+		return func(s *clientvpn.Settings) { s.Concurrency = n }, nil
+	case "cache_ttl":
+		d, err := ParseTTL(value)
+		if err != nil {
+			return nil, err
+		}
+		return func(s *clientvpn.Settings) { s.CacheTTL = d }, nil
+	case "strict":
+		on, err := ParseBool(value)
+		if err != nil {
+			return nil, fmt.Errorf("strict: %w", err)
+		}
+		return func(s *clientvpn.Settings) { s.Strict = on }, nil
+	}
+	return nil, fmt.Errorf("unknown setting %q (settings: %s)", name, settingNames)
+}
+
+// ApplyEnv applies the settings named in VPNSQL_REGION, VPNSQL_CONCURRENCY,
+// VPNSQL_CACHE_TTL and VPNSQL_STRICT (as getenv reads them) to s.
+func ApplyEnv(s *clientvpn.Settings, getenv func(string) string) error {
+	for _, name := range []string{"region", "concurrency", "cache_ttl", "strict"} {
+		value := getenv("VPNSQL_" + strings.ToUpper(name))
+		if value == "" {
+			continue
+		}
+		change, err := parseSetting(name, value)
+		if err != nil {
+			return fmt.Errorf("VPNSQL_%s: %w", strings.ToUpper(name), err)
+		}
+		change(s)
+	}
+	return nil
+}
+
+// SplitList splits a comma-separated list, dropping blanks.
+func SplitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// ParseTTL reads a cache TTL: a Go duration ("30s", "2m") or plain seconds;
+// 0 turns the cache off.
+func ParseTTL(value string) (time.Duration, error) {
+	if secs, err := strconv.ParseFloat(value, 64); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("cache_ttl %q: want a duration such as 30s or 2m, or 0 to turn the cache off", value)
+	}
+	return d, nil
+}
+
+// ParseBool reads on/off, true/false, yes/no, 1/0.
+func ParseBool(value string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(value)) {
+	case "1", "on", "true", "yes":
+		return true, nil
+	case "0", "off", "false", "no", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not on or off", value)
+}

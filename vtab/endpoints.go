@@ -1,0 +1,309 @@
+package vtab
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/vpnsql/vpnsql/internal/clientvpn"
+	"github.com/vpnsql/vpnsql/internal/sqlite"
+)
+
+// client_vpn_endpoints: the rows of DescribeClientVpnEndpoints, the natural
+// outer table of a join with client_vpn_connections.
+//
+// Columns carry the API's wire names (dnsServer, tagSet, securityGroupIdSet
+// are lists, as postureComplianceStatusSet is for connections). Nested
+// values are JSON text with the wire's member names; splitTunnel and
+// disconnectOnSessionTimeout are 0/1, ports and hours INTEGER.
+//
+// Pushed down to the API:
+//   - clientVpnEndpointId = / IN: all values in one request per region
+//   - transportProtocol =: the API's transport-protocol filter
+//   - region = / IN: the regions to ask; default: the configured regions
+const (
+	epClientVpnEndpointID = iota
+	epDescription
+	epStatus
+	epCreationTime
+	epDeletionTime
+	epDNSName
+	epClientCidrBlock
+	epDNSServer
+	epSplitTunnel
+	epVpnProtocol
+	epTransportProtocol
+	epVpnPort
+	epServerCertificateArn
+	epAuthenticationOptions
+	epConnectionLogOptions
+	epTagSet
+	epSecurityGroupIDSet
+	epVpcID
+	epSelfServicePortalURL
+	epClientConnectOptions
+	epSessionTimeoutHours
+	epDisconnectOnSessionTimeout
+	epRegion
+)
+
+var endpointsColumns = []sqlite.Column{
+	epClientVpnEndpointID:        {Name: "clientVpnEndpointId", Type: "TEXT"},
+	epDescription:                {Name: "description", Type: "TEXT"},
+	epStatus:                     {Name: "status", Type: "TEXT"},
+	epCreationTime:               {Name: "creationTime", Type: "TEXT"},
+	epDeletionTime:               {Name: "deletionTime", Type: "TEXT"},
+	epDNSName:                    {Name: "dnsName", Type: "TEXT"},
+	epClientCidrBlock:            {Name: "clientCidrBlock", Type: "TEXT"},
+	epDNSServer:                  {Name: "dnsServer", Type: "TEXT"},
+	epSplitTunnel:                {Name: "splitTunnel", Type: "INTEGER"},
+	epVpnProtocol:                {Name: "vpnProtocol", Type: "TEXT"},
+	epTransportProtocol:          {Name: "transportProtocol", Type: "TEXT"},
+	epVpnPort:                    {Name: "vpnPort", Type: "INTEGER"},
+	epServerCertificateArn:       {Name: "serverCertificateArn", Type: "TEXT"},
+	epAuthenticationOptions:      {Name: "authenticationOptions", Type: "TEXT"},
+	epConnectionLogOptions:       {Name: "connectionLogOptions", Type: "TEXT"},
+	epTagSet:                     {Name: "tagSet", Type: "TEXT"},
+	epSecurityGroupIDSet:         {Name: "securityGroupIdSet", Type: "TEXT"},
+	epVpcID:                      {Name: "vpcId", Type: "TEXT"},
+	epSelfServicePortalURL:       {Name: "selfServicePortalUrl", Type: "TEXT"},
+	epClientConnectOptions:       {Name: "clientConnectOptions", Type: "TEXT"},
+	epSessionTimeoutHours:        {Name: "sessionTimeoutHours", Type: "INTEGER"},
+	epDisconnectOnSessionTimeout: {Name: "disconnectOnSessionTimeout", Type: "INTEGER"},
+	epRegion:                     {Name: "region", Type: "TEXT", Hidden: true},
+}
+
+var endpointsPushdown = []pushdown{
+	{column: epClientVpnEndpointID, omit: true, check: checkEndpointID},
+	{column: epRegion, omit: true, check: checkRegion},
+	{column: epTransportProtocol, check: checkTransportProtocol},
+}
+
+// Plan costs: one request per region, fewer rows when ids are named. Cheap
+// next to client_vpn_connections without an endpoint, so a join lists
+// endpoints first and reads connections per endpoint.
+const (
+	costEndpointsByID  = 10.0
+	costEndpointsAll   = 1000.0
+	rowsEndpointsByID  = 1
+	rowsEndpointsAll   = 20
+	regionCostDiscount = 2
+)
+
+type endpointsTable struct {
+	backend Backend
+}
+
+func (t *endpointsTable) BestIndex(info *sqlite.IndexInfo) error {
+	used := planPushdown(info, endpointsColumns, endpointsPushdown)
+	info.EstimatedCost, info.EstimatedRows = costEndpointsAll, rowsEndpointsAll
+	if used[epClientVpnEndpointID] {
+		info.EstimatedCost, info.EstimatedRows = costEndpointsByID, rowsEndpointsByID
+	}
+	if used[epRegion] {
+		info.EstimatedCost /= regionCostDiscount
+	}
+	return nil
+}
+
+func (t *endpointsTable) Open() (sqlite.Cursor, error) {
+	return &endpointsCursor{backend: t.backend}, nil
+}
+
+type endpointsCursor struct {
+	backend Backend
+	ctx     context.Context
+	stream  *clientvpn.Stream[types.ClientVpnEndpoint]
+	page    clientvpn.Page[types.ClientVpnEndpoint]
+	next    int
+}
+
+func (c *endpointsCursor) Filter(ctx context.Context, _ int, idxStr string, args [][]any) error {
+	c.Close()
+	bound, err := bindPushdown(idxStr, args, endpointsColumns, endpointsPushdown)
+	if err != nil {
+		return fmt.Errorf("client_vpn_endpoints: %w", err)
+	}
+	if bound.empty {
+		return nil
+	}
+	var transport string
+	if v := bound.values[epTransportProtocol]; len(v) > 0 {
+		transport = v[0]
+	}
+	c.ctx = ctx
+	c.stream, err = c.backend.ScanEndpoints(ctx, clientvpn.EndpointScan{
+		Regions:           bound.values[epRegion],
+		EndpointIDs:       bound.values[epClientVpnEndpointID],
+		TransportProtocol: transport,
+	})
+	if err != nil {
+		return fmt.Errorf("client_vpn_endpoints: %w", err)
+	}
+	return nil
+}
+
+func (c *endpointsCursor) Next(rows *sqlite.Rows) (bool, error) {
+	if c.stream == nil {
+		return true, nil
+	}
+	for !rows.Full() {
+		if c.next < len(c.page.Items) {
+			addEndpointRow(rows, c.page.Region, &c.page.Items[c.next])
+			c.next++
+			continue
+		}
+		if rows.Len() > 0 {
+			return false, nil
+		}
+		page, ok, err := c.stream.Next(c.ctx)
+		if err != nil {
+			return true, fmt.Errorf("client_vpn_endpoints: %w", err)
+		}
+		if !ok {
+			return true, nil
+		}
+		if page.Err != nil {
+			return true, fmt.Errorf("client_vpn_endpoints: %w", page.Err)
+		}
+		c.page, c.next = page, 0
+	}
+	return false, nil
+}
+
+func (c *endpointsCursor) Close() error {
+	if c.stream != nil {
+		c.stream.Close()
+		c.stream = nil
+	}
+	c.page, c.next = clientvpn.Page[types.ClientVpnEndpoint]{}, 0
+	return nil
+}
+
+func addEndpointRow(rows *sqlite.Rows, region string, e *types.ClientVpnEndpoint) {
+	rows.Add()
+	rows.Text(epRegion, region)
+	text(rows, epClientVpnEndpointID, e.ClientVpnEndpointId)
+	text(rows, epDescription, e.Description)
+	if e.Status != nil {
+		rows.Text(epStatus, jsonText(struct {
+			Code    string  `json:"code"`
+			Message *string `json:"message"`
+		}{string(e.Status.Code), e.Status.Message}))
+	}
+	text(rows, epCreationTime, e.CreationTime)
+	text(rows, epDeletionTime, e.DeletionTime)
+	text(rows, epDNSName, e.DnsName)
+	text(rows, epClientCidrBlock, e.ClientCidrBlock)
+	rows.Text(epDNSServer, jsonText(nonNil(e.DnsServers)))
+	boolean(rows, epSplitTunnel, e.SplitTunnel)
+	rows.Text(epVpnProtocol, string(e.VpnProtocol))
+	rows.Text(epTransportProtocol, string(e.TransportProtocol))
+	if e.VpnPort != nil {
+		rows.Int(epVpnPort, int64(*e.VpnPort))
+	}
+	text(rows, epServerCertificateArn, e.ServerCertificateArn)
+	rows.Text(epAuthenticationOptions, jsonText(authenticationOptions(e.AuthenticationOptions)))
+	if o := e.ConnectionLogOptions; o != nil {
+		rows.Text(epConnectionLogOptions, jsonText(struct {
+			Enabled             *bool   `json:"Enabled"`
+			CloudwatchLogGroup  *string `json:"CloudwatchLogGroup,omitempty"`
+			CloudwatchLogStream *string `json:"CloudwatchLogStream,omitempty"`
+		}{o.Enabled, o.CloudwatchLogGroup, o.CloudwatchLogStream}))
+	}
+	type tag struct {
+		Key   *string `json:"key"`
+		Value *string `json:"value"`
+	}
+	tags := make([]tag, 0, len(e.Tags))
+	for _, t := range e.Tags {
+		tags = append(tags, tag{t.Key, t.Value})
+	}
+	rows.Text(epTagSet, jsonText(tags))
+	rows.Text(epSecurityGroupIDSet, jsonText(nonNil(e.SecurityGroupIds)))
+	text(rows, epVpcID, e.VpcId)
+	text(rows, epSelfServicePortalURL, e.SelfServicePortalUrl)
+	if o := e.ClientConnectOptions; o != nil {
+		type status struct {
+			Code    string  `json:"code"`
+			Message *string `json:"message"`
+		}
+		var st *status
+		if o.Status != nil {
+			st = &status{string(o.Status.Code), o.Status.Message}
+		}
+		rows.Text(epClientConnectOptions, jsonText(struct {
+			Enabled           *bool   `json:"enabled"`
+			LambdaFunctionArn *string `json:"lambdaFunctionArn,omitempty"`
+			Status            *status `json:"status,omitempty"`
+		}{o.Enabled, o.LambdaFunctionArn, st}))
+	}
+	if e.SessionTimeoutHours != nil {
+		rows.Int(epSessionTimeoutHours, int64(*e.SessionTimeoutHours))
+	}
+	boolean(rows, epDisconnectOnSessionTimeout, e.DisconnectOnSessionTimeout)
+}
+
+// authenticationOptions keeps the wire's member names.
+func authenticationOptions(opts []types.ClientVpnAuthentication) any {
+	type option struct {
+		Type                 string `json:"type"`
+		ActiveDirectory      any    `json:"activeDirectory,omitempty"`
+		MutualAuthentication any    `json:"mutualAuthentication,omitempty"`
+		FederatedAuth        any    `json:"federatedAuthentication,omitempty"`
+	}
+	out := make([]option, 0, len(opts))
+	for _, o := range opts {
+		opt := option{Type: string(o.Type)}
+		if d := o.ActiveDirectory; d != nil {
+			opt.ActiveDirectory = map[string]*string{"directoryId": d.DirectoryId}
+		}
+		if m := o.MutualAuthentication; m != nil {
+			opt.MutualAuthentication = map[string]*string{"clientRootCertificateChain": m.ClientRootCertificateChain}
+		}
+		if f := o.FederatedAuthentication; f != nil {
+			opt.FederatedAuth = map[string]*string{"samlProviderArn": f.SamlProviderArn, "selfServiceSamlProviderArn": f.SelfServiceSamlProviderArn}
+		}
+		out = append(out, opt)
+	}
+	return out
+}
+
+func boolean(rows *sqlite.Rows, col int, b *bool) {
+	if b == nil {
+		return
+	}
+	if *b {
+		rows.Int(col, 1)
+	} else {
+		rows.Int(col, 0)
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// jsonText marshals v without HTML escaping, so values read back exactly.
+func jsonText(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "null" // only plain data reaches here; cannot happen
+	}
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+func checkTransportProtocol(column, v string) error {
+	if v != "tcp" && v != "udp" {
+		return fmt.Errorf("%s %s is not a transport protocol (tcp or udp)", column, quote(v))
+	}
+	return nil
+}
