@@ -64,4 +64,3 @@ func Register(opts Options) error {
 	})
 	return autoext.Install()
 }
-

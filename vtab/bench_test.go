@@ -60,20 +60,20 @@ func benchConnections(n int) [][]types.ClientVpnConnection {
 				end = "2026-11-26 11:30:00"
 			}
 			page = append(page, types.ClientVpnConnection{
-				ClientIp:                   aws.String(fmt.Sprintf("10.0.%d.%d", i/256%256, i%256)),
-				ClientVpnEndpointId:        aws.String(benchEndpoint),
-				CommonName:                 aws.String(fmt.Sprintf("user%d.vpn.example.com", i%5000)),
-				ConnectionEndTime:          aws.String(end),
-				ConnectionEstablishedTime:  aws.String("2026-11-26 08:00:00"),
-				ConnectionId:               aws.String(fmt.Sprintf("cvpn-connection-%017x", i)),
-				EgressBytes:                aws.String(strconv.Itoa(i * 1000)),
-				EgressPackets:              aws.String(strconv.Itoa(i)),
-				IngressBytes:               aws.String(strconv.Itoa(i * 3000)),
-				IngressPackets:             aws.String(strconv.Itoa(i * 3)),
-				PostureComplianceStatuses:  []string{"compliant"},
-				Status:                     &types.ClientVpnConnectionStatus{Code: "active", Message: aws.String("Connection is active")},
-				Timestamp:                  aws.String("2026-11-26 12:00:00"),
-				Username:                   aws.String(fmt.Sprintf("user%d", i%5000)),
+				ClientIp:                  aws.String(fmt.Sprintf("10.0.%d.%d", i/256%256, i%256)),
+				ClientVpnEndpointId:       aws.String(benchEndpoint),
+				CommonName:                aws.String(fmt.Sprintf("user%d.vpn.example.com", i%5000)),
+				ConnectionEndTime:         aws.String(end),
+				ConnectionEstablishedTime: aws.String("2026-11-26 08:00:00"),
+				ConnectionId:              aws.String(fmt.Sprintf("cvpn-connection-%017x", i)),
+				EgressBytes:               aws.String(strconv.Itoa(i * 1000)),
+				EgressPackets:             aws.String(strconv.Itoa(i)),
+				IngressBytes:              aws.String(strconv.Itoa(i * 3000)),
+				IngressPackets:            aws.String(strconv.Itoa(i * 3)),
+				PostureComplianceStatuses: []string{"compliant"},
+				Status:                    &types.ClientVpnConnectionStatus{Code: "active", Message: aws.String("Connection is active")},
+				Timestamp:                 aws.String("2026-11-26 12:00:00"),
+				Username:                  aws.String(fmt.Sprintf("user%d", i%5000)),
 			})
 		}
 		pages = append(pages, page)

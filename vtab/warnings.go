@@ -40,7 +40,9 @@ func (t *warningsTable) BestIndex(info *sqlite.IndexInfo) error {
 	return nil
 }
 
-func (t *warningsTable) Open() (sqlite.Cursor, error) { return &warningsCursor{backend: t.backend}, nil }
+func (t *warningsTable) Open() (sqlite.Cursor, error) {
+	return &warningsCursor{backend: t.backend}, nil
+}
 
 type warningsCursor struct {
 	backend Backend
