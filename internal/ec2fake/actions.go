@@ -1,0 +1,294 @@
+package ec2fake
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// actionFunc handles one action for a request already authenticated for
+// region. It validates everything first and honours DryRun last, so a dry
+// run answers DryRunOperation only when the real call would have succeeded.
+type actionFunc func(s *Server, region string, p url.Values, requestID string) ([]byte, *apiError)
+
+var actions = map[string]actionFunc{
+	"DescribeClientVpnConnections":  (*Server).describeConnections,
+	"DescribeClientVpnEndpoints":    (*Server).describeEndpoints,
+	"TerminateClientVpnConnections": (*Server).terminateConnections,
+	"DescribeRegions":               (*Server).describeRegions,
+}
+
+const timeLayout = "2006-01-02 15:04:05"
+
+// endpointIn returns the endpoint if it exists in region. An endpoint of
+// another region, an unknown id and a malformed id all answer NotFound: each
+// region is a separate service and knows nothing of the others.
+func (s *Server) endpointIn(region, id string) (*Endpoint, *apiError) {
+	e := s.byID[id]
+	if e == nil || e.Region != region {
+		return nil, errEndpointNotFound(id)
+	}
+	return e, nil
+}
+
+func (s *Server) describeConnections(region string, p url.Values, requestID string) ([]byte, *apiError) {
+	if err := checkParams(p, []string{"ClientVpnEndpointId", "MaxResults", "NextToken", "DryRun"}, nil, true); err != nil {
+		return nil, err
+	}
+	dryRun, err := parseBool(p, "DryRun")
+	if err != nil {
+		return nil, err
+	}
+	id := p.Get("ClientVpnEndpointId")
+	if id == "" {
+		return nil, errMissing("ClientVpnEndpointId")
+	}
+	filters, err := parseFilters(p, []string{"connection-id", "username"})
+	if err != nil {
+		return nil, err
+	}
+	size, err := parseMaxResults(p)
+	if err != nil {
+		return nil, err
+	}
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e, err := s.endpointIn(region, id)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*Connection
+	for _, c := range e.Connections {
+		if matchAll(filters, func(name string) (string, bool) {
+			switch name {
+			case "connection-id":
+				return c.ConnectionID, true
+			case "username":
+				return c.Username, c.Username != ""
+			}
+			return "", false
+		}) {
+			rows = append(rows, c)
+		}
+	}
+	hash := queryHash("DescribeClientVpnConnections", region, id, filtersKey(filters))
+	start, err := pageStart(p, hash, len(rows))
+	if err != nil {
+		return nil, err
+	}
+	if dryRun {
+		return nil, errDryRun()
+	}
+	end, next := page(start, size, len(rows), hash)
+
+	w := newResponse("DescribeClientVpnConnections", requestID)
+	w.list("connections", end-start, func(i int) { w.connection(rows[start+i]) })
+	w.optText("nextToken", next)
+	return w.finish("DescribeClientVpnConnections"), nil
+}
+
+func (s *Server) describeEndpoints(region string, p url.Values, requestID string) ([]byte, *apiError) {
+	if err := checkParams(p, []string{"MaxResults", "NextToken", "DryRun"}, []string{"ClientVpnEndpointId"}, true); err != nil {
+		return nil, err
+	}
+	dryRun, err := parseBool(p, "DryRun")
+	if err != nil {
+		return nil, err
+	}
+	ids := listValues(p, "ClientVpnEndpointId")
+	filters, err := parseFilters(p, []string{"endpoint-id", "transport-protocol"})
+	if err != nil {
+		return nil, err
+	}
+	size, err := parseMaxResults(p)
+	if err != nil {
+		return nil, err
+	}
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, id := range ids {
+		if _, err := s.endpointIn(region, id); err != nil {
+			return nil, err
+		}
+	}
+	var rows []*Endpoint
+	for _, e := range s.byRegion[region] {
+		if len(ids) > 0 && !slices.Contains(ids, e.ID) {
+			continue
+		}
+		if matchAll(filters, func(name string) (string, bool) {
+			switch name {
+			case "endpoint-id":
+				return e.ID, true
+			case "transport-protocol":
+				return e.TransportProtocol, true
+			}
+			return "", false
+		}) {
+			rows = append(rows, e)
+		}
+	}
+	hash := queryHash("DescribeClientVpnEndpoints", region, strings.Join(ids, ","), filtersKey(filters))
+	start, err := pageStart(p, hash, len(rows))
+	if err != nil {
+		return nil, err
+	}
+	if dryRun {
+		return nil, errDryRun()
+	}
+	end, next := page(start, size, len(rows), hash)
+
+	w := newResponse("DescribeClientVpnEndpoints", requestID)
+	w.list("clientVpnEndpoint", end-start, func(i int) { w.endpoint(rows[start+i]) })
+	w.optText("nextToken", next)
+	return w.finish("DescribeClientVpnEndpoints"), nil
+}
+
+// maxTerminateByUser is how many of a user's connections one
+// TerminateClientVpnConnections by Username ends.
+const maxTerminateByUser = 5
+
+// terminable reports whether a connection can still be ended.
+func terminable(c *Connection) bool {
+	return c.StatusCode == "active" || c.StatusCode == "failed-to-terminate"
+}
+
+func (s *Server) terminateConnections(region string, p url.Values, requestID string) ([]byte, *apiError) {
+	if err := checkParams(p, []string{"ClientVpnEndpointId", "ConnectionId", "Username", "DryRun"}, nil, false); err != nil {
+		return nil, err
+	}
+	dryRun, err := parseBool(p, "DryRun")
+	if err != nil {
+		return nil, err
+	}
+	id := p.Get("ClientVpnEndpointId")
+	if id == "" {
+		return nil, errMissing("ClientVpnEndpointId")
+	}
+	connID, user := p.Get("ConnectionId"), p.Get("Username")
+	if connID == "" && user == "" {
+		return nil, newError("MissingParameter", "The request must contain the parameter ConnectionId or Username")
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.endpointIn(region, id)
+	if err != nil {
+		return nil, err
+	}
+	var targets []*Connection
+	if connID != "" {
+		// With both given, the connection must belong to that user.
+		for _, c := range e.Connections {
+			if c.ConnectionID == connID && (user == "" || c.Username == user) {
+				targets = append(targets, c)
+				break
+			}
+		}
+		if len(targets) == 0 {
+			return nil, newError("InvalidClientVpnConnection.IdNotFound", "The connection ID '%s' does not exist", connID)
+		}
+	} else {
+		for _, c := range e.Connections {
+			if c.Username == user && terminable(c) && len(targets) < maxTerminateByUser {
+				targets = append(targets, c)
+			}
+		}
+		if len(targets) == 0 {
+			return nil, newError("InvalidClientVpnConnection.UserNotFound", "The user '%s' does not have any active connections", user)
+		}
+	}
+	if dryRun {
+		return nil, errDryRun()
+	}
+
+	now := s.clock().UTC().Format(timeLayout)
+	type change struct{ id, prevCode, prevMsg, curCode, curMsg string }
+	changes := make([]change, 0, len(targets))
+	for _, c := range targets {
+		ch := change{id: c.ConnectionID, prevCode: c.StatusCode, prevMsg: c.StatusMessage}
+		if terminable(c) {
+			// EC2 reports "terminating" and finishes asynchronously; the
+			// fake finishes at once so the next Describe shows "terminated".
+			ch.curCode, ch.curMsg = "terminating", ""
+			c.StatusCode, c.StatusMessage = "terminated", "Terminated by API request"
+			c.ConnectionEndTime, c.Timestamp = now, now
+		} else {
+			// Already ending or ended: nothing to do, report it unchanged.
+			ch.curCode, ch.curMsg = c.StatusCode, c.StatusMessage
+		}
+		changes = append(changes, ch)
+	}
+	if user == "" {
+		user = targets[0].Username
+	}
+
+	w := newResponse("TerminateClientVpnConnections", requestID)
+	w.text("clientVpnEndpointId", id)
+	w.optText("username", user)
+	w.list("connectionStatuses", len(changes), func(i int) {
+		ch := changes[i]
+		w.text("connectionId", ch.id)
+		w.status("previousStatus", ch.prevCode, ch.prevMsg)
+		w.status("currentStatus", ch.curCode, ch.curMsg)
+	})
+	return w.finish("TerminateClientVpnConnections"), nil
+}
+
+func (s *Server) describeRegions(region string, p url.Values, requestID string) ([]byte, *apiError) {
+	if err := checkParams(p, []string{"AllRegions", "DryRun"}, []string{"RegionName"}, true); err != nil {
+		return nil, err
+	}
+	dryRun, err := parseBool(p, "DryRun")
+	if err != nil {
+		return nil, err
+	}
+	// AllRegions would add the disabled regions; the dataset only knows the
+	// enabled ones, so it changes nothing here.
+	if _, err := parseBool(p, "AllRegions"); err != nil {
+		return nil, err
+	}
+	names := listValues(p, "RegionName")
+	filters, err := parseFilters(p, []string{"region-name", "opt-in-status", "endpoint"})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if !s.regionSet[n] {
+			return nil, errInvalidValue("Invalid region: %s", n)
+		}
+	}
+	if dryRun {
+		return nil, errDryRun()
+	}
+	var rows []string
+	for _, r := range s.ds.Regions { // Regions never change after New
+		if len(names) > 0 && !slices.Contains(names, r) {
+			continue
+		}
+		if matchAll(filters, func(name string) (string, bool) {
+			switch name {
+			case "region-name":
+				return r, true
+			case "opt-in-status":
+				return "opt-in-not-required", true
+			case "endpoint":
+				return regionEndpoint(r), true
+			}
+			return "", false
+		}) {
+			rows = append(rows, r)
+		}
+	}
+	w := newResponse("DescribeRegions", requestID)
+	w.list("regionInfo", len(rows), func(i int) {
+		w.text("regionName", rows[i])
+		w.text("regionEndpoint", regionEndpoint(rows[i]))
+		w.text("optInStatus", "opt-in-not-required")
+	})
+	return w.finish("DescribeRegions"), nil
+}
+
+func regionEndpoint(r string) string { return "ec2." + r + ".amazonaws.com" }

@@ -1,0 +1,271 @@
+package ec2fake
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is the fake EC2 endpoint. It is safe for concurrent use; all
+// knobs may be turned while requests are in flight.
+type Server struct {
+	mu        sync.RWMutex // guards ds, byID
+	ds        *Dataset
+	byID      map[string]*Endpoint
+	byRegion  map[string][]*Endpoint // endpoints of each region, dataset order
+	regionSet map[string]bool
+
+	cfgMu        sync.Mutex // guards the injection knobs and the clock
+	latency      time.Duration
+	throttleK    int
+	regionFaults map[string]string
+	now          func() time.Time
+
+	logMu sync.Mutex
+	log   []Request
+
+	counter     atomic.Int64 // requests received since the last SetThrottleEvery
+	requestSeq  atomic.Int64 // for request ids
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
+}
+
+// Request is one entry of the request log. The Authorization header and the
+// credentials are deliberately never recorded.
+type Request struct {
+	Action string
+	Region string     // from the SigV4 credential scope; "" if there was none
+	Params url.Values // the form minus Action and Version
+	// Status is the HTTP status answered, or 0 when the client went away
+	// (context cancelled) before the fake answered.
+	Status    int
+	ErrorCode string // "" on success
+}
+
+// New returns a server for a deep copy of ds, so terminations never touch
+// the caller's dataset.
+func New(ds *Dataset) *Server {
+	s := &Server{
+		ds:           ds.Clone(),
+		regionFaults: map[string]string{},
+		now:          time.Now,
+	}
+	s.index()
+	return s
+}
+
+func (s *Server) index() {
+	s.byID = map[string]*Endpoint{}
+	s.byRegion = map[string][]*Endpoint{}
+	s.regionSet = map[string]bool{}
+	for _, r := range s.ds.Regions {
+		s.regionSet[r] = true
+	}
+	for _, e := range s.ds.Endpoints {
+		s.byID[e.ID] = e
+		s.byRegion[e.Region] = append(s.byRegion[e.Region], e)
+	}
+}
+
+// Dataset returns a deep copy of the current state, terminations included.
+func (s *Server) Dataset() *Dataset {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.ds.Clone()
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []Request {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	out := make([]Request, len(s.log))
+	for i, r := range s.log {
+		r.Params = cloneValues(r.Params)
+		out[i] = r
+	}
+	return out
+}
+
+// ResetLog empties the request log and restarts MaxInFlight from the
+// number of requests being handled right now.
+func (s *Server) ResetLog() {
+	s.logMu.Lock()
+	s.log = nil
+	s.logMu.Unlock()
+	s.maxInFlight.Store(s.inFlight.Load())
+}
+
+// MaxInFlight is the largest number of requests handled at the same time
+// since the server was created or the log last reset.
+func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
+
+// SetLatency delays every answer by d. A request whose context is cancelled
+// meanwhile is dropped without an answer, as a real server's response would
+// go nowhere.
+func (s *Server) SetLatency(d time.Duration) {
+	s.cfgMu.Lock()
+	s.latency = d
+	s.cfgMu.Unlock()
+}
+
+// SetThrottleEvery makes every k-th request (counted across all actions and
+// regions, from this call on) answer 503 RequestLimitExceeded. 0 turns it off.
+func (s *Server) SetThrottleEvery(k int) {
+	s.cfgMu.Lock()
+	s.throttleK = k
+	s.counter.Store(0)
+	s.cfgMu.Unlock()
+}
+
+// SetRegionFault makes every request signed for region answer the EC2 error
+// code (with its HTTP status, see StatusForCode); "" clears it. Use it for
+// UnauthorizedOperation (403), OptInRequired, AuthFailure and the like.
+func (s *Server) SetRegionFault(region, code string) {
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	if code == "" {
+		delete(s.regionFaults, region)
+		return
+	}
+	s.regionFaults[region] = code
+}
+
+// SetClock replaces the clock used for termination times (default
+// time.Now), so tests can assert exact ConnectionEndTime values.
+func (s *Server) SetClock(now func() time.Time) {
+	s.cfgMu.Lock()
+	s.now = now
+	s.cfgMu.Unlock()
+}
+
+func (s *Server) clock() time.Time {
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	return s.now()
+}
+
+// credentialScope matches the region in a SigV4 Authorization header:
+// "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/ec2/aws4_request, ...".
+var credentialScope = regexp.MustCompile(`^AWS4-HMAC-SHA256\s+Credential=[^/,\s]+/[0-9]{8}/([a-z0-9-]+)/ec2/aws4_request\s*,`)
+
+func regionOf(r *http.Request) (string, bool) {
+	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// ServeHTTP answers one EC2 Query request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A request counts as in flight until its answer is written: once the
+	// client can have the answer, it may already be sending the next one.
+	n := s.inFlight.Add(1)
+	finished := sync.OnceFunc(func() { s.inFlight.Add(-1) })
+	defer finished()
+	for {
+		m := s.maxInFlight.Load()
+		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+
+	// Read the body before waiting: once it is consumed, net/http watches the
+	// connection and cancels the context if the client goes away.
+	parseErr := r.ParseForm()
+	params := cloneValues(r.Form)
+	action := params.Get("Action")
+	delete(params, "Action")
+	delete(params, "Version")
+	region, signed := regionOf(r)
+	entry := Request{Action: action, Region: region, Params: params}
+
+	s.cfgMu.Lock()
+	latency, throttleK, fault := s.latency, s.throttleK, s.regionFaults[region]
+	count := s.counter.Add(1) // under cfgMu, so SetThrottleEvery's reset is atomic with it
+	s.cfgMu.Unlock()
+
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-r.Context().Done():
+			t.Stop()
+			s.record(entry)
+			return
+		case <-t.C:
+		}
+	}
+
+	requestID := s.newRequestID()
+	body, err := s.answer(parseErr, action, region, signed, params, throttleK, count, fault, requestID)
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.Header().Set("X-Amzn-Requestid", requestID)
+	if err != nil {
+		entry.Status, entry.ErrorCode = err.Status, err.Code
+		body = errorBody(err, requestID)
+	} else {
+		entry.Status = http.StatusOK
+	}
+	// Log before answering: a client that has its answer must find its
+	// request in the log.
+	s.record(entry)
+	finished()
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(entry.Status)
+	_, _ = w.Write(body)
+}
+
+// answer applies the checks in the order EC2 does — throttling and
+// authentication before anything about the action — and dispatches.
+func (s *Server) answer(parseErr error, action, region string, signed bool, p url.Values,
+	throttleK int, count int64, fault, requestID string) ([]byte, *apiError) {
+	if throttleK > 0 && count%int64(throttleK) == 0 {
+		return nil, errThrottled()
+	}
+	if !signed {
+		return nil, errAuthFailure()
+	}
+	if fault != "" {
+		return nil, newError(fault, "")
+	}
+	if !s.regionSet[region] { // regionSet is never modified after New
+		return nil, errAuthFailure()
+	}
+	if parseErr != nil {
+		return nil, errInvalidValue("The request body could not be parsed: %v", parseErr)
+	}
+	handler, ok := actions[action]
+	switch {
+	case action == "":
+		return nil, newError("MissingAction", "The request must contain the parameter Action")
+	case !ok:
+		return nil, newError("InvalidAction", "The action %s is not valid for this web service.", action)
+	}
+	return handler(s, region, p, requestID)
+}
+
+func (s *Server) record(e Request) {
+	s.logMu.Lock()
+	s.log = append(s.log, e)
+	s.logMu.Unlock()
+}
+
+// newRequestID returns a UUID-shaped id, unique per server.
+func (s *Server) newRequestID() string {
+	n := s.requestSeq.Add(1)
+	return fmt.Sprintf("%08x-ec2f-4a6e-8000-%012x", uint32(n>>48), n&0xffffffffffff)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
