@@ -105,16 +105,14 @@ func (t *connectionsTable) BestIndex(info *sqlite.IndexInfo) error {
 }
 
 func (t *connectionsTable) Open() (sqlite.Cursor, error) {
-	return &connectionsCursor{backend: t.backend}, nil
+	c := &connectionsCursor{}
+	c.table, c.addRow, c.backend = "client_vpn_connections", c.addConnection, t.backend
+	return c, nil
 }
 
 type connectionsCursor struct {
-	backend Backend
-	ctx     context.Context
-	stream  *clientvpn.Stream[types.ClientVpnConnection]
-	page    clientvpn.Page[types.ClientVpnConnection]
-	next    int    // index into page.Items
-	json    []byte // scratch space for JSON columns
+	streamCursor[types.ClientVpnConnection]
+	json []byte // scratch space for JSON columns
 }
 
 func (c *connectionsCursor) Filter(ctx context.Context, _ int, idxStr string, args [][]any) error {
@@ -126,8 +124,7 @@ func (c *connectionsCursor) Filter(ctx context.Context, _ int, idxStr string, ar
 	if bound.empty {
 		return nil // a NULL or an empty list on a pushed-down column: no rows
 	}
-	c.ctx = ctx
-	c.stream, err = c.backend.ScanConnections(ctx, clientvpn.ConnectionScan{
+	stream, err := c.backend.ScanConnections(ctx, clientvpn.ConnectionScan{
 		Regions:       bound.values[colRegion],
 		EndpointIDs:   bound.values[colClientVpnEndpointID],
 		ConnectionIDs: bound.values[colConnectionID],
@@ -136,55 +133,16 @@ func (c *connectionsCursor) Filter(ctx context.Context, _ int, idxStr string, ar
 	if err != nil {
 		return fmt.Errorf("client_vpn_connections: %w", err)
 	}
+	c.start(ctx, stream)
 	return nil
 }
 
-func (c *connectionsCursor) Next(rows *sqlite.Rows) (bool, error) {
-	if c.stream == nil {
-		return true, nil
-	}
-	for !rows.Full() {
-		if c.next < len(c.page.Items) {
-			c.addRow(rows, &c.page.Items[c.next])
-			c.next++
-			continue
-		}
-		if rows.Len() > 0 {
-			return false, nil // hand over what we have rather than wait for the network
-		}
-		page, ok, err := c.stream.Next(c.ctx)
-		if err != nil {
-			return true, fmt.Errorf("client_vpn_connections: %w", err)
-		}
-		if !ok {
-			return true, nil
-		}
-		if page.Err != nil {
-			if page.EndpointID != "" {
-				return true, fmt.Errorf("client_vpn_connections: %s: %w", page.EndpointID, page.Err)
-			}
-			return true, fmt.Errorf("client_vpn_connections: %w", page.Err)
-		}
-		c.page, c.next = page, 0
-	}
-	return false, nil
-}
-
-func (c *connectionsCursor) Close() error {
-	if c.stream != nil {
-		c.stream.Close()
-		c.stream = nil
-	}
-	c.page, c.next = clientvpn.Page[types.ClientVpnConnection]{}, 0
-	return nil
-}
-
-func (c *connectionsCursor) addRow(rows *sqlite.Rows, conn *types.ClientVpnConnection) {
+func (c *connectionsCursor) addConnection(rows *sqlite.Rows, region string, conn *types.ClientVpnConnection) {
 	rows.Add()
 	text(rows, colClientIP, conn.ClientIp)
 	// Echo what was asked for, or SQLite would filter the row away.
 	rows.Text(colClientVpnEndpointID, c.page.EndpointID)
-	rows.Text(colRegion, c.page.Region)
+	rows.Text(colRegion, region)
 	text(rows, colCommonName, conn.CommonName)
 	if conn.ConnectionEndTime != nil && *conn.ConnectionEndTime != "-" {
 		rows.Text(colConnectionEndTime, *conn.ConnectionEndTime)

@@ -110,15 +110,13 @@ func (t *endpointsTable) BestIndex(info *sqlite.IndexInfo) error {
 }
 
 func (t *endpointsTable) Open() (sqlite.Cursor, error) {
-	return &endpointsCursor{backend: t.backend}, nil
+	c := &endpointsCursor{}
+	c.table, c.addRow, c.backend = "client_vpn_endpoints", addEndpointRow, t.backend
+	return c, nil
 }
 
 type endpointsCursor struct {
-	backend Backend
-	ctx     context.Context
-	stream  *clientvpn.Stream[types.ClientVpnEndpoint]
-	page    clientvpn.Page[types.ClientVpnEndpoint]
-	next    int
+	streamCursor[types.ClientVpnEndpoint]
 }
 
 func (c *endpointsCursor) Filter(ctx context.Context, _ int, idxStr string, args [][]any) error {
@@ -134,8 +132,7 @@ func (c *endpointsCursor) Filter(ctx context.Context, _ int, idxStr string, args
 	if v := bound.values[epTransportProtocol]; len(v) > 0 {
 		transport = v[0]
 	}
-	c.ctx = ctx
-	c.stream, err = c.backend.ScanEndpoints(ctx, clientvpn.EndpointScan{
+	stream, err := c.backend.ScanEndpoints(ctx, clientvpn.EndpointScan{
 		Regions:           bound.values[epRegion],
 		EndpointIDs:       bound.values[epClientVpnEndpointID],
 		TransportProtocol: transport,
@@ -143,43 +140,7 @@ func (c *endpointsCursor) Filter(ctx context.Context, _ int, idxStr string, args
 	if err != nil {
 		return fmt.Errorf("client_vpn_endpoints: %w", err)
 	}
-	return nil
-}
-
-func (c *endpointsCursor) Next(rows *sqlite.Rows) (bool, error) {
-	if c.stream == nil {
-		return true, nil
-	}
-	for !rows.Full() {
-		if c.next < len(c.page.Items) {
-			addEndpointRow(rows, c.page.Region, &c.page.Items[c.next])
-			c.next++
-			continue
-		}
-		if rows.Len() > 0 {
-			return false, nil
-		}
-		page, ok, err := c.stream.Next(c.ctx)
-		if err != nil {
-			return true, fmt.Errorf("client_vpn_endpoints: %w", err)
-		}
-		if !ok {
-			return true, nil
-		}
-		if page.Err != nil {
-			return true, fmt.Errorf("client_vpn_endpoints: %w", page.Err)
-		}
-		c.page, c.next = page, 0
-	}
-	return false, nil
-}
-
-func (c *endpointsCursor) Close() error {
-	if c.stream != nil {
-		c.stream.Close()
-		c.stream = nil
-	}
-	c.page, c.next = clientvpn.Page[types.ClientVpnEndpoint]{}, 0
+	c.start(ctx, stream)
 	return nil
 }
 
