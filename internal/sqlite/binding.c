@@ -227,7 +227,8 @@ int vpnsql_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) 
   return goConnect(db, pzErrMsg);
 }
 
-int vp_libversion(void) { return sqlite3_libversion_number(); }
+/* 0 until a host has handed us its API table. */
+int vp_libversion(void) { return sqlite3_api ? sqlite3_libversion_number() : 0; }
 
 /* sqlite3_is_interrupted exists from 3.41.0; older hosts have no slot for it
 ** in the API table, so never read it there. */

@@ -39,7 +39,8 @@ type Conn struct {
 	db *C.sqlite3
 }
 
-// Version is the host's sqlite3_libversion_number(), e.g. 3040001.
+// Version is the host's sqlite3_libversion_number(), e.g. 3040001, or 0
+// before the first connection ran the entry point.
 func Version() int { return int(C.vp_libversion()) }
 
 var (

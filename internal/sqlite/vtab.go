@@ -8,10 +8,12 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/cgo"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -191,6 +193,9 @@ type cursorState struct {
 	// The running scan: its context, and the interrupt watcher feeding it.
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// interrupted: the watcher saw sqlite3_interrupt; errors then report
+	// SQLITE_INTERRUPT, as SQLite's own would.
+	interrupted atomic.Bool
 }
 
 //export goOpen
@@ -216,6 +221,7 @@ func cursorOf(cur *C.vp_cursor) *cursorState {
 func goFilter(cur *C.vp_cursor, idxNum C.int, idxStr *C.char, argc C.int, argv **C.sqlite3_value, errOut **C.char) C.int {
 	st := cursorOf(cur)
 	st.stopScan()
+	st.interrupted.Store(false)
 	ctx, cancel := context.WithCancel(context.Background())
 	st.cancel = cancel
 	st.watchInterrupt(ctx, cancel)
@@ -229,10 +235,19 @@ func goFilter(cur *C.vp_cursor, idxNum C.int, idxStr *C.char, argc C.int, argv *
 		str = C.GoString(idxStr)
 	}
 	if err := st.cursor.Filter(ctx, int(idxNum), str, args); err != nil {
-		setError(errOut, err)
-		return resultError
+		return st.fail(errOut, err)
 	}
 	return resultOK
+}
+
+// fail reports err to SQLite, as an interrupt if the scan was interrupted.
+func (st *cursorState) fail(errOut **C.char, err error) C.int {
+	if st.interrupted.Load() {
+		setError(errOut, errors.New("interrupted"))
+		return C.SQLITE_INTERRUPT
+	}
+	setError(errOut, err)
+	return resultError
 }
 
 // filterArg returns every value of an IN list, or the one value of =.
@@ -270,6 +285,7 @@ func (st *cursorState) watchInterrupt(ctx context.Context, cancel context.Cancel
 				return
 			case <-tick.C:
 				if C.vp_is_interrupted(st.db) != 0 {
+					st.interrupted.Store(true)
 					cancel()
 					return
 				}
@@ -295,8 +311,7 @@ func goFill(cur *C.vp_cursor, errOut **C.char) C.int {
 	cur.nrows = C.int(st.rows.n)
 	if err != nil {
 		cur.done = 1
-		setError(errOut, err)
-		return resultError
+		return st.fail(errOut, err)
 	}
 	if done {
 		cur.done = 1

@@ -5,9 +5,24 @@
 ** of a libsqlite3 it happens to share with the host.
 **
 ** usage: statichost EXTENSION SQL...   (prints rows as a|b|c)
+** With INTERRUPT_AFTER_MS set, a second thread calls sqlite3_interrupt then,
+** as the sqlite3 shell does on Ctrl-C.
 */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include "sqlite3-binding.h"
+
+static sqlite3 *db;
+
+static void *interrupt_later(void *arg) {
+  long ms = (long)arg;
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, 0);
+  sqlite3_interrupt(db);
+  return 0;
+}
 
 static int print_row(void *unused, int n, char **values, char **names) {
   for (int i = 0; i < n; i++) printf("%s%s", i ? "|" : "", values[i] ? values[i] : "");
@@ -16,8 +31,8 @@ static int print_row(void *unused, int n, char **values, char **names) {
 }
 
 int main(int argc, char **argv) {
-  sqlite3 *db;
   char *err = 0;
+  pthread_t interrupter;
   if (argc < 3) {
     fprintf(stderr, "usage: statichost EXTENSION SQL...\n");
     return 2;
@@ -28,6 +43,9 @@ int main(int argc, char **argv) {
   if (sqlite3_load_extension(db, argv[1], 0, &err) != SQLITE_OK) {
     fprintf(stderr, "load: %s\n", err);
     return 1;
+  }
+  if (getenv("INTERRUPT_AFTER_MS")) {
+    pthread_create(&interrupter, 0, interrupt_later, (void *)atol(getenv("INTERRUPT_AFTER_MS")));
   }
   for (int i = 2; i < argc; i++) {
     if (sqlite3_exec(db, argv[i], print_row, 0, &err) != SQLITE_OK) {
