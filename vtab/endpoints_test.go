@@ -126,4 +126,3 @@ func TestEndpointsPushdown(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
-
