@@ -243,3 +243,25 @@ func TestCancelWithinOneSecond(t *testing.T) {
 		t.Fatalf("goroutines: %d before, %d after\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestNamedEndpointAcrossRegions: a named endpoint with several regions in
+// scope is found where it lives; NotFound elsewhere is expected, and only
+// an endpoint no region knows is an error.
+func TestNamedEndpointAcrossRegions(t *testing.T) {
+	ds := sample()
+	e := endpointByDescription(t, ds, ec2fake.SampleNoLoggingEndpoint) // eu-west-1
+	env := vpntest.Start(t, ds, clientvpn.Config{Settings: regionsOf(ds)})
+	rows := queryRows(t, env.DB, `SELECT region FROM client_vpn_connections WHERE clientVpnEndpointId = ?`, e.ID)
+	if len(rows) != len(e.Connections) || rows[0]["region"] != "text:eu-west-1" {
+		t.Fatalf("%d rows (%v), want %d from eu-west-1", len(rows), rows[0], len(e.Connections))
+	}
+	if got := len(env.Calls(describeConnections)); got != len(ds.Regions) {
+		t.Fatalf("%d calls, want one per region", got)
+	}
+	const missing = "cvpn-endpoint-00000000000000bad"
+	_, err := env.DB.Exec(`SELECT * FROM client_vpn_connections WHERE clientVpnEndpointId = ?`, missing)
+	if err == nil || !strings.Contains(err.Error(), missing+" exists in none of the regions in scope (us-east-1, eu-west-1, ap-southeast-2, sa-east-1)") ||
+		!strings.Contains(err.Error(), "InvalidClientVpnEndpointId.NotFound") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -2,6 +2,10 @@ package clientvpn
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -41,12 +45,16 @@ type ConnectionScan struct {
 // ScanConnections fetches the connections of scan from src, concurrently.
 //
 // Named endpoints must be readable: a failure ends the scan with its error.
-// Discovered ones are tolerated: a region whose endpoints cannot be listed,
+// With several regions in scope a named endpoint is asked for in each, and
+// NotFound from the regions it does not live in is expected: only an
+// endpoint no region knows is an error. Discovered ones are tolerated: a region whose endpoints cannot be listed,
 // or an endpoint that cannot be read, becomes a warning and the other rows
 // still come back, unless every region failed or opts.Strict is set. Then
 // the scan ends with an error naming every failure, after all were tried.
 func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts ScanOptions) *Stream[types.ClientVpnConnection] {
 	st := newStream[types.ClientVpnConnection](ctx, opts.Concurrency)
+	var mu sync.Mutex
+	notFound := map[string][]error{} // named endpoint -> NotFound errors, one per region
 	read := func(region, endpoint string, named bool) {
 		opts.Progress.addEndpoints(1)
 		st.spawn(func(ctx context.Context) {
@@ -58,6 +66,10 @@ func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts 
 			})
 			switch {
 			case err == nil || ctx.Err() != nil:
+			case named && len(scan.Regions) > 1 && isEndpointNotFound(err):
+				mu.Lock()
+				notFound[endpoint] = append(notFound[endpoint], err)
+				mu.Unlock()
 			case named:
 				_ = st.emit(Page[types.ClientVpnConnection]{Region: region, EndpointID: endpoint, Err: err})
 			default:
@@ -93,6 +105,12 @@ func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts 
 		}
 	}
 	st.finish(func(failures []error) error {
+		for _, endpoint := range scan.EndpointIDs {
+			if errs := notFound[endpoint]; len(errs) == len(scan.Regions) {
+				return fmt.Errorf("%s exists in none of the regions in scope (%s): %w",
+					endpoint, strings.Join(scan.Regions, ", "), errs[0])
+			}
+		}
 		allRegionsFailed := len(scan.EndpointIDs) == 0 && len(scan.Regions) > 0 && regionsFailed.Load() == int64(len(scan.Regions))
 		if len(failures) > 0 && (opts.Strict || allRegionsFailed) {
 			return joinFailures(failures)
@@ -146,6 +164,11 @@ func ScanEndpoints(ctx context.Context, src Source, scan EndpointScan, opts Scan
 		return nil
 	})
 	return st
+}
+
+func isEndpointNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == "InvalidClientVpnEndpointId.NotFound"
 }
 
 func (o ScanOptions) warn(region, endpoint string, err error) {
