@@ -1,7 +1,7 @@
 # vpnsql: AWS Client VPN sessions as SQLite virtual tables.
 GO      ?= go
 BUILD   := build
-DEMO_SQL := SELECT region, clientVpnEndpointId, username, clientIp, connectionEstablishedTime, ingressBytes, status->>'code' AS status FROM client_vpn_connections WHERE clientVpnEndpointId = 'cvpn-endpoint-03ed0287161e8a804' ORDER BY ingressBytes DESC LIMIT 8
+DEMO_SQL := SELECT region, username, clientIp, connectionEstablishedTime, ingressBytes + egressBytes AS bytes FROM client_vpn_connections WHERE status->>'code' = 'active' ORDER BY bytes DESC LIMIT 8
 
 .PHONY: all build ext demo test lint bench bench-quick clean
 

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vpnsql/vpnsql/internal/output"
+	"github.com/vpnsql/vpnsql/internal/sqlsplit"
+)
+
+// runner runs statements on one connection, so that temp tables, attached
+// databases and PRAGMAs last from one statement to the next.
+type runner struct {
+	conn *sql.Conn
+}
+
+// exec runs one statement. If it returns columns, its rows go to w as one
+// result set; otherwise it just runs. Nothing is written for a statement
+// that fails before its first row, so an error never leaves an empty table
+// behind; rows that did arrive before an error are written.
+func (r *runner) exec(ctx context.Context, w output.Writer, stmt string) (err error) {
+	rows, err := r.conn.QueryContext(ctx, stmt)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	values := make([]any, len(cols))
+	dest := make([]any, len(cols))
+	for i := range values {
+		dest[i] = &values[i]
+	}
+	begun := false
+	for rows.Next() {
+		if !begun {
+			if err := w.Begin(cols); err != nil {
+				return err
+			}
+			begun = true
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return errors.Join(err, w.End())
+		}
+		if err := w.Row(values); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if begun {
+			// Show what arrived; the error follows on stderr.
+			if werr := w.End(); werr != nil {
+				return errors.Join(err, werr)
+			}
+		}
+		return err
+	}
+	if !begun {
+		if err := w.Begin(cols); err != nil {
+			return err
+		}
+	}
+	return w.End()
+}
+
+// runText runs the statements of an argument or a file, stopping at the
+// first error.
+func (r *runner) runText(ctx context.Context, w output.Writer, in input) error {
+	for _, st := range sqlsplit.SplitAll(in.text) {
+		if err := r.exec(ctx, w, st.Text); err != nil {
+			return locate(in, st.Line, err)
+		}
+	}
+	return nil
+}
+
+// runStream runs the statements read from rd as each one completes, so a
+// long script (or a producer that writes statements over time) starts
+// running before its end arrives and is never held in memory whole. A
+// cancelled ctx stops it even while it waits for input.
+func (r *runner) runStream(ctx context.Context, w output.Writer, in input, rd io.Reader) error {
+	lines := readLines(rd)
+	pending := ""
+	base := 1 // line number of pending's first line
+	first := true
+	for {
+		var l line
+		select {
+		case l = <-lines:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if l.err != nil && l.err != io.EOF {
+			return fmt.Errorf("reading %s: %w", in.name, l.err)
+		}
+		if first {
+			l.text, first = strings.TrimPrefix(l.text, "\uFEFF"), false
+		}
+		pending += l.text
+		eof := l.err == io.EOF
+		if !eof && !strings.Contains(l.text, ";") {
+			continue // no statement can have ended on this line
+		}
+		var stmts []sqlsplit.Statement
+		rest := ""
+		if eof {
+			stmts = sqlsplit.SplitAll(pending)
+		} else {
+			stmts, rest = sqlsplit.Split(pending)
+		}
+		for _, st := range stmts {
+			if err := r.exec(ctx, w, st.Text); err != nil {
+				return locate(in, base+st.Line-1, err)
+			}
+		}
+		if eof {
+			return nil
+		}
+		base += strings.Count(pending[:len(pending)-len(rest)], "\n")
+		pending = rest
+	}
+}
+
+type line struct {
+	text string
+	err  error // io.EOF with the last (possibly empty) piece of text
+}
+
+// readLines reads rd line by line on its own goroutine, which ends after
+// the first error. The channel is unbuffered: at most one line is read
+// ahead of the statements being run.
+func readLines(rd io.Reader) <-chan line {
+	ch := make(chan line)
+	go func() {
+		br := bufio.NewReader(rd)
+		for {
+			text, err := br.ReadString('\n')
+			ch <- line{text: text, err: err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+func locate(in input, line int, err error) error {
+	if where := in.where(line); where != "" {
+		return &locatedError{where: where, err: err}
+	}
+	return err
+}
