@@ -137,7 +137,7 @@ func TestShellErrors(t *testing.T) {
 	fake, _, env := startFake(t)
 	ext := strings.TrimSuffix(extPath, ".so")
 	for _, tc := range []struct{ sql, want string }{
-		{"SELECT * FROM client_vpn_connections", "no clientVpnEndpointId given"},
+		{"SELECT * FROM client_vpn_connections WHERE region = 'US East'", "region 'US East' is not an AWS region name"},
 		{"SELECT * FROM client_vpn_connections WHERE clientVpnEndpointId = 'cvpn-endpoint-00000000000000000'", "InvalidClientVpnEndpointId.NotFound"},
 	} {
 		_, stderr, err := run(t, env, sqlite3Shell(t), ":memory:", ".load "+ext, tc.sql)
