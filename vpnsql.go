@@ -1,6 +1,7 @@
 // Package vpnsql puts AWS Client VPN into SQL: after Register, every
 // database/sql connection of the "sqlite3" driver (github.com/mattn/go-sqlite3)
-// has the table client_vpn_connections.
+// has the tables client_vpn_connections and client_vpn_endpoints, and (when
+// Options.AllowTerminate is set) the functions that terminate connections.
 //
 //	if err := vpnsql.Register(vpnsql.Options{Regions: []string{"us-east-1"}}); err != nil { … }
 //	db, _ := sql.Open("sqlite3", ":memory:")
@@ -9,10 +10,12 @@
 package vpnsql
 
 import (
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/vpnsql/vpnsql/functions"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/engine"
 	"github.com/vpnsql/vpnsql/internal/sqlite/autoext"
@@ -43,12 +46,45 @@ type Options struct {
 	MaxAttempts int
 	// RequestTimeout bounds each HTTP attempt (default 60s).
 	RequestTimeout time.Duration
+
+	// AllowTerminate turns on the SQL functions that end connections,
+	// client_vpn_connections_terminate and client_vpn_connections_terminate_user
+	// (see docs/terminate.md). Off by default: a call then fails with a
+	// message saying how to turn them on, and sends nothing. No SQL can
+	// turn them on.
+	AllowTerminate bool
+	// AuditLog is the file every call of those functions is appended to,
+	// one JSON line each, allowed or not; default: $VPNSQL_AUDIT_LOG as
+	// Register finds it, else $XDG_STATE_HOME/vpnsql/audit.jsonl, else
+	// ~/.local/state/vpnsql/audit.jsonl. A call whose record cannot be
+	// written is not made.
+	AuditLog string
+	// Door names the program in the audit log (default "go"); the vpnsql
+	// CLI sets "cli". TerminateHint is what the "turned off" error tells
+	// the user to do; default: the door's usual switch (for "go",
+	// vpnsql.Options{AllowTerminate: true}; for "cli", --allow-terminate).
+	Door          string
+	TerminateHint string
 }
 
-// Register makes the vpnsql tables available on every connection the
-// "sqlite3" driver opens from now on. It applies process-wide; a later call
-// replaces the options for connections opened after it.
+// Register makes the vpnsql tables and functions available on every
+// connection the "sqlite3" driver opens from now on. It applies
+// process-wide; a later call replaces the options for connections opened
+// after it.
 func Register(opts Options) error {
+	door := opts.Door
+	if door == "" {
+		door = functions.DoorGo
+	}
+	terminate := functions.TerminatePolicy{
+		Allow:      opts.AllowTerminate,
+		Door:       door,
+		EnableHint: opts.TerminateHint,
+		AuditLog:   opts.AuditLog,
+	}
+	if terminate.AuditLog == "" {
+		terminate.AuditLog = os.Getenv("VPNSQL_AUDIT_LOG")
+	}
 	engine.Install(clientvpn.Config{
 		Settings: clientvpn.Settings{
 			Regions:     opts.Regions,
@@ -61,6 +97,6 @@ func Register(opts Options) error {
 		Credentials:    opts.Credentials,
 		MaxAttempts:    opts.MaxAttempts,
 		RequestTimeout: opts.RequestTimeout,
-	})
+	}, terminate)
 	return autoext.Install()
 }

@@ -14,8 +14,9 @@ import (
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
 
-// Register declares the functions on conn.
-func Register(conn *sqlite.Conn, svc *clientvpn.Service) error {
+// Register declares the functions on conn; term serves the terminate
+// functions (NewTerminator, once per engine).
+func Register(conn *sqlite.Conn, svc *clientvpn.Service, term *Terminator) error {
 	for _, f := range []struct {
 		name  string
 		nArg  int
@@ -31,7 +32,7 @@ func Register(conn *sqlite.Conn, svc *clientvpn.Service) error {
 			return err
 		}
 	}
-	return nil
+	return term.register(conn)
 }
 
 // settingNames lists what vpnsql_config reads and writes.

@@ -2,13 +2,11 @@ package vtab
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/vpnsql/vpnsql/internal/awsid"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
 
@@ -105,54 +103,11 @@ func textValue(v any) (string, bool) {
 	}
 }
 
+// The checks of pushed-down values are shared with the terminate functions.
 var (
-	endpointIDPattern   = regexp.MustCompile(`^cvpn-endpoint-[0-9a-f]{17}$`)
-	connectionIDPattern = regexp.MustCompile(`^cvpn-connection-[0-9a-f]{17}$`)
-	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	checkEndpointID   = awsid.CheckEndpointID
+	checkConnectionID = awsid.CheckConnectionID
+	checkRegion       = awsid.CheckRegion
+	checkUsername     = awsid.CheckUsername
+	quote             = awsid.Quote
 )
-
-func checkEndpointID(column, v string) error {
-	if !endpointIDPattern.MatchString(v) {
-		return fmt.Errorf("%s %s is not a Client VPN endpoint id (they look like 'cvpn-endpoint-0123456789abcdef0')", column, quote(v))
-	}
-	return nil
-}
-
-func checkConnectionID(column, v string) error {
-	if !connectionIDPattern.MatchString(v) {
-		return fmt.Errorf("%s %s is not a Client VPN connection id (they look like 'cvpn-connection-0123456789abcdef0')", column, quote(v))
-	}
-	return nil
-}
-
-func checkRegion(column, v string) error {
-	if !regionPattern.MatchString(v) {
-		return fmt.Errorf("%s %s is not an AWS region name (like 'us-east-1')", column, quote(v))
-	}
-	return nil
-}
-
-func checkUsername(column, v string) error {
-	if v == "" || len(v) > 1024 || strings.ContainsAny(v, "\x00") {
-		return fmt.Errorf("%s %s cannot be a Client VPN username", column, quote(v))
-	}
-	return nil
-}
-
-// quote shows a user's value in an error message: shortened if long, and
-// Go-quoted if it holds bytes a terminal should not see raw.
-func quote(v string) string {
-	const max = 60
-	suffix := ""
-	if len(v) > max {
-		suffix = fmt.Sprintf("…' (%d bytes)", len(v))
-		v = strings.ToValidUTF8(v[:max], "")
-	}
-	if !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
-		v = strings.Trim(strconv.QuoteToGraphic(v), `"`)
-	}
-	if suffix != "" {
-		return "'" + v + suffix
-	}
-	return "'" + v + "'"
-}

@@ -193,3 +193,107 @@ func buildStaticHost(t *testing.T) string {
 	}
 	return host
 }
+
+// TestShellTerminateOff: in the shell, the terminate functions are off
+// unless VPNSQL_ALLOW_TERMINATE=1 was set before .load; the refusal is one
+// line naming that switch, nothing is sent, and the call is in the audit
+// log given by VPNSQL_AUDIT_LOG.
+func TestShellTerminateOff(t *testing.T) {
+	fake, ds, env := startFake(t)
+	e := contractors(t, ds)
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	env = append(env, "VPNSQL_AUDIT_LOG="+audit, "VPNSQL_ALLOW_TERMINATE=")
+	ext := strings.TrimSuffix(extPath, ".so")
+	_, stderr, err := run(t, env, sqlite3Shell(t), ":memory:", ".load "+ext,
+		fmt.Sprintf("SELECT client_vpn_connections_terminate('%s', '%s', '%s')", e.ID, e.Region, e.Connections[0].ConnectionID))
+	want := "client_vpn_connections_terminate: terminating connections is turned off; to turn it on, set VPNSQL_ALLOW_TERMINATE=1 in the environment before .load (nothing was sent)"
+	if err == nil || !strings.Contains(stderr, want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Fatalf("err %v, stderr %q, want one line with %q", err, stderr, want)
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Fatalf("%d requests sent while terminating is off", n)
+	}
+	b, err := os.ReadFile(audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(b), "\n") != 1 || !strings.Contains(string(b), `"door":"extension"`) || !strings.Contains(string(b), `"outcome":"refused"`) {
+		t.Fatalf("audit log %q", b)
+	}
+
+	// A value that is not on or off refuses the load rather than guess.
+	_, stderr, err = run(t, append(env, "VPNSQL_ALLOW_TERMINATE=please"), sqlite3Shell(t), ":memory:", ".load "+ext, "SELECT 1")
+	if err == nil || !strings.Contains(stderr, "VPNSQL_ALLOW_TERMINATE") {
+		t.Fatalf("bad VPNSQL_ALLOW_TERMINATE: err %v, stderr %q", err, stderr)
+	}
+}
+
+// TestShellTerminate: the safe path in the shell with terminating on: a dry
+// run, the real call, the check. Then a database file made by someone else
+// (plain sqlite3, no extension) with a view and a trigger that call the
+// functions: opened with the extension loaded and terminating on, SQLite
+// refuses both and nothing is sent.
+func TestShellTerminate(t *testing.T) {
+	fake, ds, env := startFake(t)
+	e := contractors(t, ds)
+	var c *ec2fake.Connection
+	for _, cn := range e.Connections {
+		if cn.StatusCode == "active" && cn.Username != "" {
+			c = cn
+			break
+		}
+	}
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	env = append(env, "VPNSQL_AUDIT_LOG="+audit, "VPNSQL_ALLOW_TERMINATE=1", "VPNSQL_CACHE_TTL=1h")
+	ext := strings.TrimSuffix(extPath, ".so")
+	where := fmt.Sprintf("clientVpnEndpointId = '%s' AND connectionId = '%s'", e.ID, c.ConnectionID)
+	args := fmt.Sprintf("'%s', '%s', '%s'", e.ID, e.Region, c.ConnectionID)
+	stdout, stderr, err := run(t, env, sqlite3Shell(t), ":memory:", ".load "+ext,
+		"SELECT status->>'code' FROM client_vpn_connections WHERE "+where,
+		"SELECT client_vpn_connections_terminate("+args+", TRUE)->>'wouldSucceed'",
+		"SELECT client_vpn_connections_terminate("+args+")->'connectionStatuses'->0->'currentStatus'->>'code'",
+		"SELECT status->>'code' FROM client_vpn_connections WHERE "+where)
+	if err != nil {
+		t.Fatalf("sqlite3: %v\n%s", err, stderr)
+	}
+	if stdout != "active\n1\nterminating\nterminated\n" {
+		t.Fatalf("shell printed %q", stdout)
+	}
+	var actions []string
+	for _, r := range fake.Requests() {
+		actions = append(actions, r.Action+" "+r.Params.Get("DryRun"))
+	}
+	wantActions := []string{"DescribeClientVpnConnections ", "TerminateClientVpnConnections true", "TerminateClientVpnConnections ", "DescribeClientVpnConnections "}
+	if !slices.Equal(actions, wantActions) {
+		t.Fatalf("requests %q, want %q", actions, wantActions)
+	}
+	b, _ := os.ReadFile(audit)
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 2 ||
+		!strings.Contains(lines[0], `"outcome":"would-succeed"`) || !strings.Contains(lines[1], `"outcome":"succeeded"`) {
+		t.Fatalf("audit log %q", b)
+	}
+
+	// The trap: made without the extension, opened with it.
+	fake.ResetLog()
+	trap := filepath.Join(t.TempDir(), "shared.db")
+	other := ds.Endpoints[0]
+	call := fmt.Sprintf("client_vpn_connections_terminate_user('%s', '%s', '%s')", other.ID, other.Region, other.Connections[0].Username)
+	if _, stderr, err := run(t, env, sqlite3Shell(t), trap,
+		"CREATE VIEW report AS SELECT 'ok' AS status, "+call+" AS detail",
+		"CREATE TABLE notes(body TEXT)",
+		"CREATE TRIGGER audit_note AFTER INSERT ON notes BEGIN SELECT "+call+"; END"); err != nil {
+		t.Fatalf("making the trap: %v\n%s", err, stderr)
+	}
+	for _, stmt := range []string{"SELECT status FROM report", "INSERT INTO notes VALUES ('hi')"} {
+		_, stderr, err := run(t, env, sqlite3Shell(t), trap, ".load "+ext, stmt)
+		if err == nil || !strings.Contains(stderr, "unsafe use of client_vpn_connections_terminate_user()") {
+			t.Fatalf("%s: err %v, stderr %q, want SQLite's unsafe use error", stmt, err, stderr)
+		}
+	}
+	if n := len(fake.Requests()); n != 0 {
+		t.Fatalf("%d requests sent from a view or trigger", n)
+	}
+	if b2, _ := os.ReadFile(audit); len(b2) != len(b) {
+		t.Fatalf("the view or trigger reached the function: audit log now %q", b2)
+	}
+}

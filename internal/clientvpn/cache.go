@@ -16,6 +16,11 @@ import (
 type cache struct {
 	mu      sync.Mutex
 	entries map[string]cacheEntry
+	// epoch counts invalidations. A fetch that began before one may have
+	// read what the invalidation made stale (a bulk terminate invalidates
+	// while the scan that feeds it is still fetching), so its result is
+	// kept only if the epoch has not moved meanwhile.
+	epoch uint64
 }
 
 type cacheEntry struct {
@@ -29,10 +34,11 @@ const maxCachedItems = 50_000
 // keeps what it saw if it completed.
 func cached[T any](s *Service, ctx context.Context, key string, page func([]T) error, fetch func(page func([]T) error) error) error {
 	ttl := s.Settings().CacheTTL
+	s.cache.mu.Lock()
+	epoch := s.cache.epoch
+	e, ok := s.cache.entries[key]
+	s.cache.mu.Unlock()
 	if ttl > 0 {
-		s.cache.mu.Lock()
-		e, ok := s.cache.entries[key]
-		s.cache.mu.Unlock()
 		if ok && time.Now().Before(e.expires) {
 			for _, p := range e.pages.([][]T) {
 				if err := page(p); err != nil {
@@ -53,10 +59,12 @@ func cached[T any](s *Service, ctx context.Context, key string, page func([]T) e
 	})
 	if err == nil && ttl > 0 && items <= maxCachedItems && ctx.Err() == nil {
 		s.cache.mu.Lock()
-		if s.cache.entries == nil {
-			s.cache.entries = map[string]cacheEntry{}
+		if s.cache.epoch == epoch {
+			if s.cache.entries == nil {
+				s.cache.entries = map[string]cacheEntry{}
+			}
+			s.cache.entries[key] = cacheEntry{pages: kept, expires: time.Now().Add(ttl)}
 		}
-		s.cache.entries[key] = cacheEntry{pages: kept, expires: time.Now().Add(ttl)}
 		s.cache.mu.Unlock()
 	}
 	return err
@@ -66,6 +74,7 @@ func cached[T any](s *Service, ctx context.Context, key string, page func([]T) e
 func (s *Service) ClearCache() {
 	s.cache.mu.Lock()
 	s.cache.entries = nil
+	s.cache.epoch++
 	s.cache.mu.Unlock()
 }
 
@@ -74,6 +83,7 @@ func (s *Service) ClearCache() {
 func (s *Service) InvalidateEndpoint(region, endpointID string) {
 	prefix := connectionsKeyPrefix(region, endpointID)
 	s.cache.mu.Lock()
+	s.cache.epoch++
 	for k := range s.cache.entries {
 		if strings.HasPrefix(k, prefix) {
 			delete(s.cache.entries, k)

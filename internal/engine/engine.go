@@ -1,7 +1,8 @@
 // Package engine wires the tables and functions onto every SQLite
 // connection that runs vpnsql's entry point. Each door (the CLI, the Go
-// registration, the loadable extension) builds a clientvpn.Config its own
-// way and calls Install; nothing else differs between them.
+// registration, the loadable extension) builds a clientvpn.Config and a
+// functions.TerminatePolicy its own way and calls Install; nothing else
+// differs between them.
 package engine
 
 import (
@@ -12,15 +13,17 @@ import (
 )
 
 // Install makes every connection that runs the entry point from now on see
-// the tables and functions, served by one Service built from cfg. It
-// returns that Service.
-func Install(cfg clientvpn.Config) *clientvpn.Service {
+// the tables and functions, served by one Service built from cfg. terminate
+// is the door's decision about the terminate functions (its zero value keeps
+// them off). It returns that Service.
+func Install(cfg clientvpn.Config, terminate functions.TerminatePolicy) *clientvpn.Service {
 	svc := clientvpn.New(cfg)
+	term := functions.NewTerminator(svc, terminate)
 	sqlite.OnConnect(func(conn *sqlite.Conn) error {
 		if err := vtab.Register(conn, svc); err != nil {
 			return err
 		}
-		return functions.Register(conn, svc)
+		return functions.Register(conn, svc, term)
 	})
 	return svc
 }

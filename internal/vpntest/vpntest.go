@@ -5,9 +5,11 @@ package vpntest
 
 import (
 	"database/sql"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/vpnsql/vpnsql/functions"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/ec2fake"
 	"github.com/vpnsql/vpnsql/internal/engine"
@@ -20,15 +22,32 @@ type Env struct {
 	URL     string
 	DB      *sql.DB
 	Service *clientvpn.Service
+	// AuditLog is the terminate functions' audit file.
+	AuditLog string
 }
 
 // Start serves ds and installs the engine against it with cfg (its
 // EndpointURL and Credentials are filled in; Regions default to
 // us-east-1, and the cache is off unless cfg.CacheTTL is set, so that
-// request counts are per query). Tests using it must not run in parallel: the engine is
+// request counts are per query). The terminate functions are off (see
+// StartWith). Tests using it must not run in parallel: the engine is
 // process-wide.
 func Start(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config) *Env {
 	t.Helper()
+	return StartWith(t, ds, cfg, functions.TerminatePolicy{})
+}
+
+// StartWith is Start with the terminate functions under policy. Its Door
+// defaults to the Go door's, and its AuditLog to a file in t.TempDir() (in
+// Env.AuditLog), so tests never write to the user's real audit log.
+func StartWith(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config, policy functions.TerminatePolicy) *Env {
+	t.Helper()
+	if policy.Door == "" {
+		policy.Door = functions.DoorGo
+	}
+	if policy.AuditLog == "" {
+		policy.AuditLog = filepath.Join(t.TempDir(), "audit.jsonl")
+	}
 	fake := ec2fake.New(ds)
 	run, err := ec2fake.Start(fake)
 	if err != nil {
@@ -46,7 +65,7 @@ func Start(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config) *Env {
 	if cfg.MaxBackoff == 0 {
 		cfg.MaxBackoff = 5 * time.Millisecond // throttling tests retry quickly
 	}
-	svc := engine.Install(cfg)
+	svc := engine.Install(cfg, policy)
 	if err := autoext.Install(); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +76,7 @@ func Start(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config) *Env {
 	// One connection: temp tables and settings stay visible to every query.
 	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
-	return &Env{Fake: fake, URL: run.URL, DB: db, Service: svc}
+	return &Env{Fake: fake, URL: run.URL, DB: db, Service: svc, AuditLog: policy.AuditLog}
 }
 
 // Calls returns the logged requests of one action.
