@@ -1,18 +1,19 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vpnsql/vpnsql/internal/ec2fake"
 )
 
 // TestInterruptInHost: sqlite3_interrupt from another thread (what the
 // sqlite3 shell does on Ctrl-C) ends a query whose request hangs (30 s of
-// fake latency) within a second, and no further request is sent. It runs in
-// statichost because Debian's 3.40 shell predates sqlite3_is_interrupted
-// (3.41), the only way an extension can see an interrupt while it waits on
-// the network; there the query stops when the next page arrives.
+// fake latency) within a second, and no further request is sent. statichost
+// has SQLite 3.54, where the extension polls sqlite3_is_interrupted.
 func TestInterruptInHost(t *testing.T) {
 	fake, _, env := startFake(t)
 	fake.SetLatency(30 * time.Second)
@@ -24,8 +25,40 @@ func TestInterruptInHost(t *testing.T) {
 	start := time.Now()
 	err := cmd.Run()
 	elapsed := time.Since(start)
-	if err == nil || !strings.Contains(stderr.String(), "interrupt") {
-		t.Fatalf("err %v, stderr %q: want the query interrupted", err, stderr.String())
+	assertInterrupted(t, fake, err, stderr.String(), elapsed)
+}
+
+// TestCtrlCInShell: Ctrl-C (SIGINT) in Debian's sqlite3 3.40 shell, which
+// predates sqlite3_is_interrupted: the extension takes SIGINT while its scan
+// runs (internal/sqlite/sigint.go).
+func TestCtrlCInShell(t *testing.T) {
+	fake, _, env := startFake(t)
+	fake.SetLatency(30 * time.Second)
+	cmd := exec.Command(sqlite3Shell(t), ":memory:", ".load "+strings.TrimSuffix(extPath, ".so"),
+		"SELECT count(*) FROM client_vpn_connections")
+	cmd.Env = append(env, "VPNSQL_REGION=us-east-1,eu-west-1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); fake.MaxInFlight() < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the shell's requests never reached the fake")
+		}
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	assertInterrupted(t, fake, err, stderr.String(), time.Since(start)+300*time.Millisecond)
+}
+
+func assertInterrupted(t *testing.T, fake *ec2fake.Server, err error, stderr string, elapsed time.Duration) {
+	t.Helper()
+	if err == nil || !strings.Contains(stderr, "interrupt") {
+		t.Fatalf("err %v, stderr %q: want the query interrupted", err, stderr)
 	}
 	if elapsed > 1300*time.Millisecond {
 		t.Fatalf("took %v after an interrupt at 300ms", elapsed)

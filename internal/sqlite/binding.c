@@ -237,6 +237,8 @@ int vp_is_interrupted(sqlite3 *db) {
   return sqlite3_is_interrupted(db);
 }
 
+void vp_interrupt(sqlite3 *db) { sqlite3_interrupt(db); }
+
 char *vp_strdup(const char *z, int n) { return sqlite3_mprintf("%.*s", n, z); }
 void vp_free(void *p) { sqlite3_free(p); }
 void *vp_realloc(void *p, sqlite3_int64 n) { return sqlite3_realloc64(p, (sqlite3_uint64)n); }

@@ -46,6 +46,7 @@ int vp_create_module(sqlite3 *db, const char *name, const char *schema, int ncol
 int vp_create_function(sqlite3 *db, const char *name, int nArg, int flags, uintptr_t handle);
 int vp_libversion(void);
 int vp_is_interrupted(sqlite3 *db);
+void vp_interrupt(sqlite3 *db);
 char *vp_strdup(const char *z, int n);
 void vp_free(void *p);
 void *vp_realloc(void *p, sqlite3_int64 n);

@@ -272,7 +272,8 @@ const interruptPoll = 20 * time.Millisecond
 // watchInterrupt cancels the scan's context once SQLite is interrupted.
 func (st *cursorState) watchInterrupt(ctx context.Context, cancel context.CancelFunc) {
 	if Version() < 3041000 {
-		return // no sqlite3_is_interrupted: the scan stops at the next row instead
+		st.watchSIGINT(cancel) // no sqlite3_is_interrupted: see sigint.go
+		return
 	}
 	st.wg.Add(1)
 	go func() {
@@ -297,6 +298,7 @@ func (st *cursorState) watchInterrupt(ctx context.Context, cancel context.Cancel
 // stopScan ends the running scan's context and waits for its watcher.
 func (st *cursorState) stopScan() {
 	if st.cancel != nil {
+		st.unwatchSIGINT()
 		st.cancel()
 		st.wg.Wait()
 		st.cancel = nil
