@@ -1,7 +1,6 @@
 # vpnsql: AWS Client VPN sessions as SQLite virtual tables.
 GO      ?= go
 BUILD   := build
-DEMO_SQL := SELECT region, username, clientIp, connectionEstablishedTime, ingressBytes + egressBytes AS bytes FROM client_vpn_connections WHERE status->>'code' = 'active' ORDER BY bytes DESC LIMIT 8
 
 .PHONY: all build ext demo test lint bench bench-quick clean
 
@@ -16,9 +15,21 @@ ext:
 	$(GO) build -buildmode=c-shared -o $(BUILD)/vpnsql.so ./cmd/vpnsql-ext
 	@rm -f $(BUILD)/vpnsql.h
 
-## demo: a real query on the built-in sample data (no AWS account needed)
+## demo: saved audit queries on the built-in sample data (no AWS account needed)
 demo: build
-	./$(BUILD)/vpnsql --demo "$(DEMO_SQL)"
+	@echo; echo '# Every endpoint and how many sessions are active on it (zero included):'
+	@echo '$$ vpnsql --demo queries endpoint_active_connections'
+	@./$(BUILD)/vpnsql --demo queries endpoint_active_connections
+	@echo; echo '# The five users (or certificates) that moved the most data:'
+	@echo '$$ vpnsql --demo queries top_talkers --param limit=5'
+	@./$(BUILD)/vpnsql --demo queries top_talkers --param limit=5
+	@echo; echo '# Open sessions up for longer than three days:'
+	@echo '$$ vpnsql --demo queries long_sessions --param hours=72'
+	@./$(BUILD)/vpnsql --demo queries long_sessions --param hours=72
+	@echo; echo '# Endpoints that keep no connection log (nobody can audit them later):'
+	@echo '$$ vpnsql --demo queries connection_logging_off'
+	@./$(BUILD)/vpnsql --demo queries connection_logging_off
+	@echo; echo '# More: vpnsql queries lists all saved queries; vpnsql --help shows the rest.'
 
 ## test: vet, then every test with the race detector (the sqlite3 shell tests included)
 test: lint
@@ -29,9 +40,13 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## bench: per-row cost of the table against a native SQLite table
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./vtab/
+## bench: every performance contest of bench/ (a few minutes); writes bench/RESULTS.md
+bench: build ext
+	$(GO) run ./bench -out bench/RESULTS.md
+
+## bench-quick: every contest once with small sizes: checks the harness runs, never the goals
+bench-quick: build ext
+	$(GO) run ./bench -quick
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,8 @@
 // Command vpnsql queries AWS Client VPN with SQL: one-shot queries, .sql
-// files, SQL on standard input, or an interactive prompt. Run
-// "vpnsql --help" for the flags and examples, "vpnsql --demo" to try it on
-// built-in sample data without an AWS account.
+// files, SQL on standard input, an interactive prompt, or the saved audit
+// queries ("vpnsql queries" lists them). Run "vpnsql --help" for the flags
+// and examples, "vpnsql --demo" to try it on built-in sample data without
+// an AWS account.
 package main
 
 import (

@@ -37,7 +37,9 @@ func startPrompt(t *testing.T, env []string, args ...string) *tmuxSession {
 		// tmux itself gets a minimal environment: no $TMUX, no user config.
 		env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "SHELL=/bin/sh", "TERM=xterm"},
 	}
-	cmdline := []string{"env", "-i", "TERM=screen"}
+	// History and the audit log go to a temporary state directory unless
+	// env says otherwise (env -i applies its assignments in order).
+	cmdline := []string{"env", "-i", "TERM=screen", "HOME=" + dir, "XDG_STATE_HOME=" + filepath.Join(dir, "state")}
 	cmdline = append(cmdline, env...)
 	cmdline = append(cmdline, binary)
 	cmdline = append(cmdline, args...)
@@ -233,6 +235,71 @@ func TestPromptCtrlC(t *testing.T) {
 
 	s.typeLine("SELECT x FROM keep;")
 	s.waitFor(regexp.MustCompile(`(?m)^x\n7\nvpnsql>\s*\z`), 10*time.Second)
+	s.keys("C-d")
+	if st := s.exitStatus(); st != "0" {
+		t.Errorf("exit status %s after Ctrl-D, want 0", st)
+	}
+}
+
+// TestPromptSavedQueries: .queries lists the saved queries, .run runs one
+// with parameters (quoted values may hold spaces), errors leave one line.
+func TestPromptSavedQueries(t *testing.T) {
+	s := startPrompt(t, nil, "--demo", "-o", "csv")
+	s.waitPrompt(1)
+	s.typeLine(".queries")
+	s.waitFor(regexp.MustCompile(`(?m)^name,title,parameters\nactive_connections,(?s:.*)^top_talkers,Top talkers by bytes,limit=20\nvpnsql>\s*\z`), 10*time.Second)
+	s.typeLine(".run top_talkers limit=2")
+	s.waitFor(regexp.MustCompile(`(?m)^who,identity,sessions,.*\n[^\n]+\n[^\n]+\nvpnsql>\s*\z`), 20*time.Second)
+	s.typeLine(".run long_sessions hours=1 now='2026-01-01 00:00:00'")
+	s.waitFor(regexp.MustCompile(`(?m)^region,endpoint,username,.*\nvpnsql>\s*\z`), 20*time.Second)
+	s.typeLine(".run top_talkers lim=2")
+	s.waitFor(regexp.MustCompile(`(?m)^vpnsql: \.run: query top_talkers: unknown parameter lim; its parameters are limit\nvpnsql>\s*\z`), 10*time.Second)
+	s.typeLine(".run top_talker")
+	s.waitFor(regexp.MustCompile(`(?m)^vpnsql: \.run: no saved query "top_talker"; did you mean top_talkers\?.*\nvpnsql>\s*\z`), 10*time.Second)
+	s.keys("C-d")
+	if st := s.exitStatus(); st != "0" {
+		t.Errorf("exit status %s after Ctrl-D, want 0", st)
+	}
+}
+
+// TestProgressOnTerminal: with stderr a terminal, a query that has been
+// fetching for over a second shows endpoints and rows on stderr; the
+// display is gone once the query ends, leaving only the results.
+func TestProgressOnTerminal(t *testing.T) {
+	e := contractors(t)
+	srv, flags := slowFake(t)
+	srv.SetLatency(3 * time.Second)
+	s := startPrompt(t, fakeEnv, append(flags, "-o", "csv",
+		"SELECT count(*) AS n FROM client_vpn_connections WHERE clientVpnEndpointId = '"+e.ID+"'")...)
+	start := time.Now()
+	progress := regexp.MustCompile(`vpnsql: 0/1 endpoints read, 0 rows, [12]s +0% \[\.+\]`)
+	s.waitFor(progress, 10*time.Second)
+	if elapsed := time.Since(start); elapsed < 900*time.Millisecond {
+		t.Errorf("progress appeared after %v, want it to wait about a second", elapsed)
+	}
+	if st := s.exitStatus(); st != "0" {
+		t.Errorf("exit status %s, want 0", st)
+	}
+	scr := s.screen()
+	if want := "n\n" + strconv.Itoa(len(e.Connections)); scr != want {
+		t.Errorf("final screen %q, want only the result %q (the progress line erased)", scr, want)
+	}
+}
+
+// TestPromptProgress: at the prompt, progress shows during a slow
+// statement and is erased before the results and the next prompt.
+func TestPromptProgress(t *testing.T) {
+	e := contractors(t)
+	srv, flags := slowFake(t)
+	srv.SetLatency(2 * time.Second)
+	s := startPrompt(t, fakeEnv, append(flags, "-o", "csv")...)
+	s.waitPrompt(1)
+	s.typeLine("SELECT count(*) AS n FROM client_vpn_connections WHERE clientVpnEndpointId = '" + e.ID + "';")
+	s.waitFor(regexp.MustCompile(`endpoints read, 0 rows`), 10*time.Second)
+	scr := s.waitFor(regexp.MustCompile(`(?m)^n\n`+strconv.Itoa(len(e.Connections))+`\nvpnsql>\s*\z`), 20*time.Second)
+	if strings.Contains(scr, "endpoints read") {
+		t.Errorf("progress left on screen:\n%s", scr)
+	}
 	s.keys("C-d")
 	if st := s.exitStatus(); st != "0" {
 		t.Errorf("exit status %s after Ctrl-D, want 0", st)

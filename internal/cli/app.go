@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -17,10 +18,12 @@ import (
 	"github.com/mattn/go-sqlite3"
 	"golang.org/x/term"
 
-	"github.com/vpnsql/vpnsql"
+	"github.com/vpnsql/vpnsql/functions"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/ec2fake"
+	"github.com/vpnsql/vpnsql/internal/engine"
 	"github.com/vpnsql/vpnsql/internal/output"
+	"github.com/vpnsql/vpnsql/internal/sqlite/autoext"
 )
 
 // Stdio are the standard streams the command runs with.
@@ -60,24 +63,29 @@ type app struct {
 }
 
 func (a *app) run() (err error) {
-	inputs, err := resolveInputs(a.cfg.Args)
-	if err != nil {
+	var saved *savedRun
+	var inputs []input
+	if a.cfg.Queries {
+		if a.cfg.QueryName == "" || a.cfg.Show {
+			return a.queriesCommand()
+		}
+		if saved, err = prepareSaved(a.cfg.QueryName, a.cfg.Params); err != nil {
+			return &UsageError{Err: err}
+		}
+	} else if inputs, err = resolveInputs(a.cfg.Args); err != nil {
 		return err
 	}
-	interactive := len(inputs) == 0 && term.IsTerminal(int(a.std.In.Fd()))
-	if len(inputs) == 0 && !interactive {
+	interactive := saved == nil && len(inputs) == 0 && term.IsTerminal(int(a.std.In.Fd()))
+	if saved == nil && len(inputs) == 0 && !interactive {
 		inputs = []input{{name: "stdin", stdin: true}}
 	}
 
 	// The tables must be registered before the connection opens.
-	opts, announce, stop, err := a.backend()
+	svc, announce, stop, err := a.install()
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := vpnsql.Register(opts); err != nil {
-		return fmt.Errorf("registering the vpnsql tables: %w", err)
-	}
 
 	ctx := context.Background()
 	if !interactive {
@@ -103,28 +111,30 @@ func (a *app) run() (err error) {
 
 	// Created only once everything else is in place, so that a bad flag
 	// does not truncate the previous results.
-	out := a.std.Out
-	if a.cfg.OutputFile != "" {
-		f, err := os.Create(a.cfg.OutputFile)
-		if err != nil {
-			return &UsageError{Err: fmt.Errorf("--output-file: %w", err)}
-		}
-		defer func() {
-			if cerr := f.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("writing %s: %w", a.cfg.OutputFile, cerr)
-			}
-		}()
-		out = f
+	out, closeOut, err := a.openOutput()
+	if err != nil {
+		return err
 	}
+	defer func() {
+		if cerr := closeOut(); err == nil {
+			err = cerr
+		}
+	}()
 
 	if announce != "" {
 		fmt.Fprintln(a.std.Err, announce)
 	}
-	r := &runner{conn: conn}
+	r := &runner{conn: conn, svc: svc, stderr: a.std.Err}
+	if term.IsTerminal(int(a.std.Err.Fd())) {
+		r.view = newProgressView(a.std.Err, svc.Progress())
+	}
 	if interactive {
 		return newPrompt(a, r, out).loop()
 	}
-	w := a.writer(out, a.cfg.Format)
+	w := a.writer(out, a.cfg.Format, r.view)
+	if saved != nil {
+		return r.exec(ctx, w, saved.sql, saved.args...)
+	}
 	for _, in := range inputs {
 		if in.stdin {
 			err = r.runStream(ctx, w, in, a.std.In)
@@ -138,10 +148,38 @@ func (a *app) run() (err error) {
 	return nil
 }
 
+// openOutput opens where results go: --output-file (truncated), else
+// standard output. closeOut reports a failure to finish writing the file.
+func (a *app) openOutput() (out *os.File, closeOut func() error, err error) {
+	if a.cfg.OutputFile == "" {
+		return a.std.Out, func() error { return nil }, nil
+	}
+	f, err := os.Create(a.cfg.OutputFile)
+	if err != nil {
+		return nil, nil, &UsageError{Err: fmt.Errorf("--output-file: %w", err)}
+	}
+	return f, func() error {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", a.cfg.OutputFile, err)
+		}
+		return nil
+	}, nil
+}
+
 // writer returns an output writer for out, fitting tables to the terminal
-// when out is one.
-func (a *app) writer(out *os.File, f output.Format) output.Writer {
-	return output.New(out, f, output.Options{NoHeader: a.cfg.NoHeader, Width: terminalWidth(out)})
+// when out is one, and erasing the progress display (view, if not nil)
+// before writing to a terminal.
+func (a *app) writer(out *os.File, f output.Format, view *progressView) output.Writer {
+	return newWriter(out, f, a.cfg.NoHeader, view)
+}
+
+func newWriter(out *os.File, f output.Format, noHeader bool, view *progressView) output.Writer {
+	width := terminalWidth(out)
+	var w io.Writer = out
+	if width > 0 {
+		w = view.guard(out)
+	}
+	return output.New(w, f, output.Options{NoHeader: noHeader, Width: width})
 }
 
 func terminalWidth(f *os.File) int {
@@ -156,32 +194,58 @@ func terminalWidth(f *os.File) int {
 	return w
 }
 
-// backend builds the registration options. With --demo it starts the
-// fake EC2 on a loopback port and returns the line that announces it and
-// the function that stops it.
-func (a *app) backend() (opts vpnsql.Options, announce string, stop func(), err error) {
-	opts = vpnsql.Options{
-		Regions:     a.cfg.Regions,
+// install installs the engine (the tables and functions every connection
+// opened from now on gets) for the flags, and returns its Service. With
+// --demo it first starts the fake EC2 on a loopback port, and returns the
+// line that announces it and the function that stops it.
+func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), err error) {
+	cacheTTL := a.cfg.CacheTTL
+	if cacheTTL == 0 {
+		cacheTTL = -1 // off; clientvpn reads 0 as "the default"
+	}
+	cfg := clientvpn.Config{
+		Settings: clientvpn.Settings{
+			Regions:     a.cfg.Regions,
+			Concurrency: a.cfg.Concurrency,
+			CacheTTL:    cacheTTL,
+			Strict:      a.cfg.Strict,
+		},
 		Profile:     a.cfg.Profile,
 		EndpointURL: a.cfg.EndpointURL,
-		Concurrency: a.cfg.Concurrency,
+		MaxAttempts: a.cfg.MaxAttempts,
 	}
-	if !a.cfg.Demo {
-		return opts, "", func() {}, nil
+	auditLog := a.cfg.AuditLog
+	if auditLog == "" {
+		auditLog = os.Getenv("VPNSQL_AUDIT_LOG") // else the audit package's default
 	}
-	ds := ec2fake.SampleDataset(time.Now().UTC())
-	srv, err := ec2fake.Start(ec2fake.New(ds))
-	if err != nil {
-		return opts, "", nil, fmt.Errorf("starting the demo server: %w", err)
+	policy := functions.TerminatePolicy{
+		Allow:      a.cfg.AllowTerminate,
+		Door:       functions.DoorCLI,
+		EnableHint: "run vpnsql with --allow-terminate",
+		AuditLog:   auditLog,
 	}
-	opts.EndpointURL = srv.URL
-	opts.Credentials = clientvpn.DummyCredentials()
-	if len(opts.Regions) == 0 {
-		opts.Regions = slices.Clone(ds.Regions)
+	stop = func() {}
+	if a.cfg.Demo {
+		ds := ec2fake.SampleDataset(time.Now().UTC())
+		srv, err := ec2fake.Start(ec2fake.New(ds))
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("starting the demo server: %w", err)
+		}
+		cfg.EndpointURL = srv.URL
+		cfg.Credentials = clientvpn.DummyCredentials()
+		if len(cfg.Regions) == 0 {
+			cfg.Regions = slices.Clone(ds.Regions)
+		}
+		announce = fmt.Sprintf("vpnsql: demo mode: built-in sample data served on %s, no AWS account used",
+			strings.TrimPrefix(srv.URL, "http://"))
+		stop = srv.Close
 	}
-	announce = fmt.Sprintf("vpnsql: demo mode: built-in sample data served on %s, no AWS account used",
-		strings.TrimPrefix(srv.URL, "http://"))
-	return opts, announce, srv.Close, nil
+	svc = engine.Install(cfg, policy)
+	if err := autoext.Install(); err != nil {
+		stop()
+		return nil, "", nil, fmt.Errorf("registering the vpnsql tables: %w", err)
+	}
+	return svc, announce, stop, nil
 }
 
 // guard returns the context of a non-interactive run: cancelled by SIGINT

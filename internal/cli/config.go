@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/vpnsql/vpnsql/internal/output"
+	"github.com/vpnsql/vpnsql/queries"
 )
 
 // Config is a parsed command line.
@@ -27,14 +28,35 @@ type Config struct {
 	DB          string // SQLite database opened as "main"; ":memory:" by default
 	Timeout     time.Duration
 	Concurrency int
-	Demo        bool
-	Version     bool
-	Help        bool
-	Args        []string // SQL texts, .sql files or "-" for standard input
+	// CacheTTL is how long identical fetches are served from memory; 0
+	// turns the cache off.
+	CacheTTL    time.Duration
+	Strict      bool
+	MaxAttempts int
+	// AllowTerminate turns the terminate functions on; AuditLog is where
+	// their calls are recorded ("" = $VPNSQL_AUDIT_LOG, else the audit
+	// package's default, $XDG_STATE_HOME/vpnsql/audit.jsonl).
+	AllowTerminate bool
+	AuditLog       string
+	Demo           bool
+	Version        bool
+	Help           bool
+	Args           []string // SQL texts, .sql files or "-" for standard input
+
+	// Queries is set by the "queries" command: list the saved queries
+	// (QueryName ""), print one (Show) or run one with Params.
+	Queries   bool
+	QueryName string
+	Params    map[string]string
+	Show      bool
 }
 
-// DefaultConcurrency is the default bound on a query's requests in flight.
-const DefaultConcurrency = 8
+// Defaults of the flags that have one.
+const (
+	DefaultConcurrency = 8
+	DefaultCacheTTL    = 30 * time.Second
+	DefaultMaxAttempts = 5
+)
 
 // UsageError is a bad command line (unknown flag, bad value, missing
 // file); the command exits with status 2.
@@ -47,9 +69,9 @@ func usageErrorf(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// flagSet declares the flags, bound to cfg; format is bound to a string and
-// validated after parsing.
-func flagSet(cfg *Config, format *string) *pflag.FlagSet {
+// flagSet declares the flags, bound to cfg; format and params are bound to
+// strings and validated after parsing.
+func flagSet(cfg *Config, format *string, params *[]string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("vpnsql", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by the caller, on one line
 	fs.SortFlags = false
@@ -74,6 +96,26 @@ func flagSet(cfg *Config, format *string) *pflag.FlagSet {
 		"stop the run after `DURATION`, e.g. 30s or 5m (default 0: no limit);\n"+
 			"at the interactive prompt it bounds each statement")
 	fs.IntVar(&cfg.Concurrency, "concurrency", DefaultConcurrency, "AWS requests a query keeps in flight at most, `N` ≥ 1")
+	fs.DurationVar(&cfg.CacheTTL, "cache-ttl", DefaultCacheTTL,
+		"serve identical fetches (region, endpoint, filters) from memory for\n"+
+			"`DURATION`; 0 turns the cache off")
+	fs.BoolVar(&cfg.Strict, "strict", false,
+		"fail a query when a region or endpoint cannot be read, instead of\n"+
+			"printing a warning and returning the other rows")
+	fs.IntVar(&cfg.MaxAttempts, "max-attempts", DefaultMaxAttempts,
+		"tries per AWS request, `N` ≥ 1, the first included; throttling and\n"+
+			"network errors are retried with backoff")
+	fs.BoolVar(&cfg.AllowTerminate, "allow-terminate", false,
+		"turn on client_vpn_connections_terminate(…) and _terminate_user(…),\n"+
+			"which end sessions (off by default; every call is audited)")
+	fs.StringVar(&cfg.AuditLog, "audit-log", "",
+		"append a JSON line per terminate call to `PATH` (default:\n"+
+			"$VPNSQL_AUDIT_LOG, else $XDG_STATE_HOME/vpnsql/audit.jsonl, else\n"+
+			"~/.local/state/vpnsql/audit.jsonl)")
+	fs.StringArrayVar(params, "param", nil,
+		"with \"queries NAME\": `PARAM=VALUE` sets one of the saved query's\n"+
+			"parameters; repeat the flag for several (the others keep their defaults)")
+	fs.BoolVar(&cfg.Show, "show", false, "with \"queries NAME\": print the saved query's SQL instead of running it")
 	fs.BoolVar(&cfg.Demo, "demo", false, "query built-in sample data from a local fake EC2; no AWS account used")
 	fs.BoolVar(&cfg.Version, "version", false, "print the version and exit")
 	fs.BoolVarP(&cfg.Help, "help", "h", false, "print this help and exit")
@@ -86,7 +128,8 @@ func flagSet(cfg *Config, format *string) *pflag.FlagSet {
 func ParseArgs(args []string) (Config, error) {
 	var cfg Config
 	var format string
-	fs := flagSet(&cfg, &format)
+	var params []string
+	fs := flagSet(&cfg, &format, &params)
 	if err := fs.Parse(args); err != nil {
 		return cfg, &UsageError{Err: fmt.Errorf("%w (see vpnsql --help)", err)}
 	}
@@ -118,6 +161,18 @@ func ParseArgs(args []string) (Config, error) {
 	if cfg.Concurrency < 1 {
 		return cfg, usageErrorf("--concurrency: %d is not a positive number", cfg.Concurrency)
 	}
+	if cfg.CacheTTL < 0 {
+		return cfg, usageErrorf("--cache-ttl: %s is negative (0 turns the cache off)", cfg.CacheTTL)
+	}
+	if cfg.MaxAttempts < 1 {
+		return cfg, usageErrorf("--max-attempts: %d is not a positive number", cfg.MaxAttempts)
+	}
+	if fs.Changed("audit-log") && cfg.AuditLog == "" {
+		return cfg, usageErrorf("--audit-log: no path given")
+	}
+	if err := parseQueriesCommand(&cfg, params); err != nil {
+		return cfg, err
+	}
 	if cfg.EndpointURL != "" {
 		if err := checkEndpointURL(cfg.EndpointURL); err != nil {
 			return cfg, usageErrorf("--endpoint-url: %w", err)
@@ -139,6 +194,46 @@ func ParseArgs(args []string) (Config, error) {
 	return cfg, nil
 }
 
+// parseQueriesCommand recognises "queries [NAME]" as the first argument and
+// checks that --param and --show come only with it.
+func parseQueriesCommand(cfg *Config, params []string) error {
+	if len(cfg.Args) == 0 || cfg.Args[0] != "queries" {
+		switch {
+		case len(params) > 0:
+			return usageErrorf("--param goes with a saved query: vpnsql queries NAME --param %s", params[0])
+		case cfg.Show:
+			return usageErrorf("--show goes with a saved query: vpnsql queries NAME --show")
+		}
+		return nil
+	}
+	cfg.Queries = true
+	rest := cfg.Args[1:]
+	cfg.Args = nil
+	switch {
+	case len(rest) > 1:
+		return usageErrorf("queries: one saved query at a time, got %q (set parameters with --param NAME=VALUE)", rest)
+	case len(rest) == 1:
+		cfg.QueryName = rest[0]
+	case len(params) > 0 || cfg.Show:
+		return usageErrorf("queries: --param and --show need a query name (vpnsql queries lists them)")
+	}
+	if len(params) > 0 {
+		cfg.Params = map[string]string{}
+	}
+	for _, p := range params {
+		name, value, ok := strings.Cut(p, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return usageErrorf("--param %q: want NAME=VALUE", p)
+		}
+		if _, dup := cfg.Params[name]; dup {
+			return usageErrorf("--param %s given twice", name)
+		}
+		cfg.Params[name] = value
+	}
+	return nil
+}
+
 func checkEndpointURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -158,9 +253,12 @@ func checkEndpointURL(s string) error {
 func Usage() string {
 	var cfg Config
 	var format string
-	fs := flagSet(&cfg, &format)
+	var params []string
+	fs := flagSet(&cfg, &format, &params)
 	var b strings.Builder
 	b.WriteString(usageHead)
+	b.WriteString(savedQueriesHelp())
+	b.WriteString(usageMiddle)
 	fs.VisitAll(func(f *pflag.Flag) {
 		name, usage := pflag.UnquoteUsage(f)
 		left := "    "
@@ -172,7 +270,7 @@ func Usage() string {
 			left += " " + name
 		}
 		switch f.Name {
-		case "output", "concurrency":
+		case "output", "concurrency", "cache-ttl", "max-attempts":
 			usage += " (default " + f.DefValue + ")"
 		}
 		lines := strings.Split(usage, "\n")
@@ -185,10 +283,21 @@ func Usage() string {
 	return b.String()
 }
 
+// savedQueriesHelp lists the saved queries, name and title, for --help.
+func savedQueriesHelp() string {
+	var b strings.Builder
+	for _, q := range queries.All() {
+		fmt.Fprintf(&b, "  %-28s %s\n", q.Name, q.Title)
+	}
+	return b.String()
+}
+
 const usageHead = `vpnsql: AWS Client VPN in SQL.
 
 Usage:
   vpnsql [flags] [SQL | FILE.sql | -]...
+  vpnsql [flags] queries                  list the saved audit queries
+  vpnsql [flags] queries NAME [--param PARAM=VALUE]... [--show]
 
 Each argument is SQL text (one or more statements separated by ';') or the
 name of a file ending in .sql. "-" reads standard input. With no arguments,
@@ -204,6 +313,26 @@ Tables (".schema TABLE" at the prompt shows the columns):
                            WHERE clientVpnEndpointId = '…' (or IN (…)) or join it
                            with client_vpn_endpoints; the hidden column region
                            says where a row came from
+  vpnsql_warnings          failures queries survived (also printed on stderr)
+
+Saved audit queries ("vpnsql queries" lists them with their parameters;
+"vpnsql queries NAME" runs one, --param PARAM=VALUE sets a parameter, --show
+prints its SQL; at the prompt: .queries and .run NAME [PARAM=VALUE]...):
+`
+
+const usageMiddle = `
+Warnings: when no endpoint is named, vpnsql lists the endpoints of every
+region in scope. A region or endpoint that cannot be read does not sink the
+query: the other rows come back and a line "vpnsql: warning: REGION …" goes
+to stderr (exit status 0). --strict makes that the query's error instead.
+Progress: when a query has been fetching for over a second and stderr is a
+terminal, stderr shows endpoints read and rows so far; never in pipes or files.
+
+Terminating sessions: client_vpn_connections_terminate(endpoint, region,
+connection_id [, dry_run]) and client_vpn_connections_terminate_user(endpoint,
+region, username [, dry_run]) end sessions, once vpnsql runs with
+--allow-terminate. Pass TRUE as dry_run first: AWS checks everything and
+changes nothing. Every call is appended to the audit log (--audit-log).
 
 Flags:
 `
@@ -222,6 +351,19 @@ Examples:
                    FROM client_vpn_connections
                   WHERE clientVpnEndpointId = 'cvpn-endpoint-03ed0287161e8a804' AND region = 'us-east-1'"
 
+  # Saved audit queries: list them, run one with a parameter, read its SQL:
+  vpnsql queries
+  vpnsql --demo queries top_talkers --param limit=5
+  vpnsql --region '*' queries long_sessions --param hours=12
+  vpnsql queries shared_certificates --show
+
+  # Export to CSV (RFC 4180, header row; --no-header drops it), e.g. every
+  # active session in two regions, or a saved query's result:
+  vpnsql --region us-east-1,eu-west-1 -o csv --output-file active.csv \
+    "SELECT region, username, clientIp, connectionEstablishedTime
+       FROM client_vpn_connections WHERE status->>'code' = 'active'"
+  vpnsql --region '*' -o csv --output-file talkers.csv queries top_talkers
+
   # Pushdown: clientVpnEndpointId, region, connectionId and username in WHERE
   # (= or IN) become API parameters and filters, so AWS only sends alice's
   # sessions; SQLite does the rest (sums, ORDER BY, joins):
@@ -231,20 +373,29 @@ Examples:
       WHERE clientVpnEndpointId = 'cvpn-endpoint-0123456789abcdef0' AND username = 'alice'
       ORDER BY bytes DESC"
 
-  # Keep your own tables in a database file and join them with live data:
-  vpnsql --db audit.db "CREATE TABLE leavers(username TEXT PRIMARY KEY, left_on TEXT)"
-  vpnsql --db audit.db -o csv --output-file still-connected.csv \
-    "SELECT c.username, c.clientIp, l.left_on
-       FROM leavers l JOIN client_vpn_connections c USING (username)
-      WHERE c.clientVpnEndpointId = 'cvpn-endpoint-0123456789abcdef0'"
+  # Keep your own tables in a database file and join them with live data;
+  # the saved query offboarded_sessions reads a table offboarded(username):
+  vpnsql --db hr.db "CREATE TABLE offboarded(username TEXT PRIMARY KEY);
+                     INSERT INTO offboarded VALUES ('dana.scully'), ('fox.mulder')"
+  vpnsql --db hr.db --region '*' queries offboarded_sessions
 
-  # Saved queries from files, results as JSON; or SQL on standard input:
+  # Terminate, safely: a dry run first (TRUE as the last argument: AWS checks
+  # permissions and ids, nothing ends), then for real; both are audited:
+  vpnsql --demo --allow-terminate \
+    "SELECT client_vpn_connections_terminate_user('cvpn-endpoint-03ed0287161e8a804',
+                                                  'us-east-1', 'dana.scully', TRUE)"
+  vpnsql --allow-terminate --audit-log offboarding.jsonl \
+    "SELECT client_vpn_connections_terminate_user('cvpn-endpoint-0123456789abcdef0',
+                                                  'eu-west-1', 'alice')"
+
+  # Your own .sql files, results as JSON; or SQL on standard input:
   vpnsql -o json audit.sql
   echo "SELECT sqlite_version();" | vpnsql -o jsonl
 
   # The interactive prompt on sample data:
   vpnsql --demo
 
-Exit status: 0 success, 1 a query or AWS error, 2 a usage error (unknown flag,
-bad value, missing file), 130 interrupted.
+Exit status: 0 success (warnings included), 1 a query or AWS error, 2 a usage
+error (unknown flag, bad value, missing file, unknown saved query or
+parameter), 130 interrupted.
 `

@@ -138,3 +138,92 @@ func TestUsageMentions(t *testing.T) {
 		}
 	}
 }
+
+func TestParseArgsNewFlags(t *testing.T) {
+	c, err := ParseArgs([]string{"SELECT 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CacheTTL != DefaultCacheTTL || c.MaxAttempts != DefaultMaxAttempts || c.Strict || c.AllowTerminate ||
+		c.AuditLog != "" || c.Queries {
+		t.Errorf("defaults: %+v", c)
+	}
+	c, err = ParseArgs([]string{"--cache-ttl", "0", "--strict", "--max-attempts", "2", "--allow-terminate",
+		"--audit-log", "a.jsonl", "SELECT 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CacheTTL != 0 || !c.Strict || c.MaxAttempts != 2 || !c.AllowTerminate || c.AuditLog != "a.jsonl" {
+		t.Errorf("parsed %+v", c)
+	}
+}
+
+func TestParseArgsQueries(t *testing.T) {
+	tests := []struct {
+		args   []string
+		name   string
+		params map[string]string
+		show   bool
+	}{
+		{[]string{"queries"}, "", nil, false},
+		{[]string{"-o", "csv", "queries"}, "", nil, false},
+		{[]string{"queries", "top_talkers", "--param", "limit=5"}, "top_talkers", map[string]string{"limit": "5"}, false},
+		{[]string{"--param", "now=2026-11-26 12:00:00", "queries", "long_sessions", "--param=hours=1"},
+			"long_sessions", map[string]string{"now": "2026-11-26 12:00:00", "hours": "1"}, false},
+		{[]string{"queries", "x", "--param", "v=a=b"}, "x", map[string]string{"v": "a=b"}, false},
+		{[]string{"queries", "long_sessions", "--show"}, "long_sessions", nil, true},
+	}
+	for _, tt := range tests {
+		c, err := ParseArgs(tt.args)
+		if err != nil {
+			t.Errorf("ParseArgs(%q): %v", tt.args, err)
+			continue
+		}
+		if !c.Queries || c.QueryName != tt.name || c.Show != tt.show || len(c.Args) != 0 ||
+			len(c.Params) != len(tt.params) {
+			t.Errorf("ParseArgs(%q) = %+v", tt.args, c)
+		}
+		for k, v := range tt.params {
+			if c.Params[k] != v {
+				t.Errorf("ParseArgs(%q): param %s = %q, want %q", tt.args, k, c.Params[k], v)
+			}
+		}
+	}
+}
+
+func TestParseArgsNewFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cache-ttl", "-1s"}, "--cache-ttl: -1s is negative"},
+		{[]string{"--cache-ttl", "soon"}, "--cache-ttl"},
+		{[]string{"--max-attempts", "0"}, "--max-attempts: 0 is not a positive number"},
+		{[]string{"--audit-log", ""}, "--audit-log: no path given"},
+		{[]string{"--param", "a=1", "SELECT 1"}, "--param goes with a saved query"},
+		{[]string{"--show"}, "--show goes with a saved query"},
+		{[]string{"queries", "a", "b"}, "one saved query at a time"},
+		{[]string{"queries", "--show"}, "need a query name"},
+		{[]string{"queries", "a", "--param", "=1"}, "want NAME=VALUE"},
+		{[]string{"queries", "a", "--param", "x"}, "want NAME=VALUE"},
+		{[]string{"queries", "a", "--param", "x=1", "--param", "x=2"}, "--param x given twice"},
+	}
+	for _, tt := range tests {
+		_, err := ParseArgs(tt.args)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseArgs(%q) = %v, want a usage error containing %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestUsageMentionsNewFlags(t *testing.T) {
+	u := Usage()
+	for _, want := range []string{"--allow-terminate", "--audit-log PATH", "--cache-ttl DURATION", "--strict",
+		"--max-attempts N", "--param PARAM=VALUE", "--show", "vpnsql queries", "top_talkers", "dry run",
+		"-o csv --output-file", "vpnsql: warning:", ".run NAME"} {
+		if !strings.Contains(u, want) {
+			t.Errorf("usage lacks %q", want)
+		}
+	}
+}

@@ -15,6 +15,9 @@ const dotHelp = `.exit, .quit             leave the prompt (Ctrl-D on an empty l
 .help                    show this help
 .mode [FORMAT]           show or set the output format: %s
 .output [FILE|stdout]    send results to FILE (truncated first), or back to the terminal
+.queries                 list the saved audit queries and their parameters
+.run NAME [P=VALUE]...   run a saved query, setting its parameters P (quote values
+                         with spaces: .run long_sessions now='2026-11-26 12:00')
 .schema [TABLE]          show CREATE statements; for vpnsql's tables, their columns
 .tables [PATTERN]        list tables and views, optionally only those LIKE PATTERN
 .timer on|off            show how long each statement takes
@@ -51,6 +54,18 @@ func (p *prompt) dot(line string) (quit bool, err error) {
 		p.format = f
 	case ".output":
 		err = p.setOutput(unquote(arg))
+	case ".queries":
+		err = listQueries(newWriter(p.out, p.format, p.noHeader, nil))
+	case ".run":
+		name, params, perr := parseRunArgs(arg)
+		if perr != nil {
+			return false, perr
+		}
+		saved, perr := prepareSaved(name, params)
+		if perr != nil {
+			return false, fmt.Errorf(".run: %w", perr)
+		}
+		err = p.exec(saved.sql, saved.args...)
 	case ".timer":
 		p.timer, err = onOff(cmd, arg)
 	case ".headers":

@@ -126,8 +126,9 @@ func (p *prompt) loop() (err error) {
 	}
 }
 
-// exec runs one statement; Ctrl-C cancels it, and --timeout bounds it.
-func (p *prompt) exec(stmt string) error {
+// exec runs one statement with args bound to its parameters; Ctrl-C
+// cancels it, and --timeout bounds it.
+func (p *prompt) exec(stmt string, args ...any) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ctx, cancelTimeout := withTimeout(ctx, p.app.cfg.Timeout)
@@ -136,8 +137,8 @@ func (p *prompt) exec(stmt string) error {
 	defer p.setCancel(nil)
 
 	start := time.Now()
-	w := output.New(p.out, p.format, output.Options{NoHeader: p.noHeader, Width: terminalWidth(p.out)})
-	err := p.run.exec(ctx, w, stmt)
+	w := newWriter(p.out, p.format, p.noHeader, p.run.view)
+	err := p.run.exec(ctx, w, stmt, args...)
 	if p.timer {
 		fmt.Fprintf(p.app.std.Err, "Run Time: %.3fs\n", time.Since(start).Seconds())
 	}

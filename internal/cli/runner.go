@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/output"
 	"github.com/vpnsql/vpnsql/internal/sqlsplit"
 )
@@ -16,15 +18,56 @@ import (
 // runner runs statements on one connection, so that temp tables, attached
 // databases and PRAGMAs last from one statement to the next.
 type runner struct {
-	conn *sql.Conn
+	conn   *sql.Conn
+	svc    *clientvpn.Service // for the warnings and progress of each statement
+	stderr *os.File           // receives warnings
+	view   *progressView      // the progress display; nil unless stderr is a terminal
 }
 
-// exec runs one statement. If it returns columns, its rows go to w as one
-// result set; otherwise it just runs. Nothing is written for a statement
-// that fails before its first row, so an error never leaves an empty table
-// behind; rows that did arrive before an error are written.
-func (r *runner) exec(ctx context.Context, w output.Writer, stmt string) (err error) {
-	rows, err := r.conn.QueryContext(ctx, stmt)
+// exec runs one statement with args bound to its parameters. If it returns
+// columns, its rows go to w as one result set; otherwise it just runs.
+// Nothing is written for a statement that fails before its first row, so
+// an error never leaves an empty table behind; rows that did arrive before
+// an error are written. Afterwards the warnings the statement caused are
+// printed on stderr, one line each.
+func (r *runner) exec(ctx context.Context, w output.Writer, stmt string, args ...any) (err error) {
+	if r.svc == nil {
+		return r.query(ctx, w, stmt, args)
+	}
+	mark := r.svc.WarningSeq()
+	r.view.begin(mentionsAWS(stmt))
+	err = r.query(ctx, w, stmt, args)
+	r.view.end()
+	r.printWarnings(mark, err)
+	return err
+}
+
+// printWarnings prints the warnings recorded since mark as lines
+// "vpnsql: warning: …". After a failed statement, warnings its error
+// already reports (strict mode, or every region failing) are left out.
+func (r *runner) printWarnings(mark int64, stmtErr error) {
+	for _, wn := range r.svc.Warnings(mark) {
+		if stmtErr != nil && reportedIn(stmtErr, wn) {
+			continue
+		}
+		fmt.Fprintf(r.stderr, "vpnsql: warning: %s\n", oneLine(wn.String()))
+	}
+}
+
+// reportedIn says whether err already tells about wn: it names wn's region
+// and its AWS code (or message).
+func reportedIn(err error, wn clientvpn.Warning) bool {
+	msg := err.Error()
+	what := wn.Code
+	if what == "" {
+		what = wn.Message
+	}
+	return strings.Contains(msg, wn.Region) && strings.Contains(msg, what)
+}
+
+// query runs stmt and writes its rows to w (see exec).
+func (r *runner) query(ctx context.Context, w output.Writer, stmt string, args []any) (err error) {
+	rows, err := r.conn.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return err
 	}
