@@ -268,3 +268,36 @@ func TestNamedEndpointAcrossRegions(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestCacheBudget: the cache holds at most 20,000 rows in all. A listing
+// larger than that streams through uncached; across many endpoints the
+// oldest entries make room.
+func TestCacheBudget(t *testing.T) {
+	ds := ec2fake.ScaledDataset(1, 1, 25_000)
+	env := vpntest.Start(t, ds, clientvpn.Config{Settings: clientvpn.Settings{Regions: ds.Regions, CacheTTL: time.Minute}})
+	const one = `SELECT count(*) FROM client_vpn_connections WHERE clientVpnEndpointId = ?`
+	for range 2 {
+		var n int
+		if err := env.DB.QueryRow(one, ds.Endpoints[0].ID).Scan(&n); err != nil || n != 25_000 {
+			t.Fatalf("count %d, %v", n, err)
+		}
+	}
+	if got := len(env.Calls(describeConnections)); got != 2*25 {
+		t.Fatalf("%d calls, want 50: a 25,000-row listing must not be cached", got)
+	}
+
+	ds = ec2fake.ScaledDataset(1, 30, 1000) // 30,000 rows in 30 cacheable pieces
+	env = vpntest.Start(t, ds, clientvpn.Config{Settings: clientvpn.Settings{Regions: ds.Regions, CacheTTL: time.Minute}})
+	const all = `SELECT count(*) FROM client_vpn_connections`
+	for range 2 {
+		var n int
+		if err := env.DB.QueryRow(all).Scan(&n); err != nil || n != 30_000 {
+			t.Fatalf("count %d, %v", n, err)
+		}
+	}
+	// First run: 1 listing + 30 pages. Second: the listing and at most 20
+	// endpoints come from the cache, so at least 10 pages are fetched again.
+	if got := len(env.Calls(describeConnections)); got < 40 || got > 50 {
+		t.Fatalf("%d connection calls over two runs, want 40 to 50", got)
+	}
+}
