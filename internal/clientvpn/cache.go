@@ -12,8 +12,11 @@ import (
 // join rescanning the table once per outer row calls the API once per
 // distinct (region, endpoint, filters). Only complete results are kept,
 // and all of them together, stored or still being collected, stay within
-// cacheBudget rows: the oldest entries make room for new ones, and a fetch
-// that cannot get room streams through without being held. (Without the
+// cacheBudget rows: expired entries make room for new ones, and a fetch
+// that cannot get room streams through without being held. Live entries
+// are never pushed out, since a scan larger than the budget would push out
+// each entry just before its next use; instead the first 20,000 rows stay
+// useful and only the rest is fetched again. (Without the
 // global budget, streaming 1,000,000 rows over 100 endpoints kept them all:
 // 1.5 GB peak RSS in bench/, against 37 MB with the cache off.)
 type cache struct {
@@ -31,7 +34,6 @@ type cache struct {
 type cacheEntry struct {
 	pages   any // [][]T
 	rows    int
-	stored  time.Time
 	expires time.Time
 }
 
@@ -70,20 +72,21 @@ func cached[T any](s *Service, ctx context.Context, key string, page func([]T) e
 	defer s.cache.mu.Unlock()
 	s.cache.pending -= reserved
 	if keeping && err == nil && ctx.Err() == nil && s.cache.epoch == epoch {
-		s.cache.put(key, cacheEntry{pages: kept, rows: reserved, stored: time.Now(), expires: time.Now().Add(ttl)})
+		s.cache.put(key, cacheEntry{pages: kept, rows: reserved, expires: time.Now().Add(ttl)})
 	}
 	return err
 }
 
 // reserve makes room for n more rows of a fetch still collecting,
-// dropping the oldest entries if it must; false if they cannot fit.
+// dropping expired entries if it must; false if they cannot fit.
 func (c *cache) reserve(n int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.stored+c.pending+n > cacheBudget {
-		if !c.dropOldest() {
-			return false
-		}
+	if c.stored+c.pending+n > cacheBudget {
+		c.dropExpired()
+	}
+	if c.stored+c.pending+n > cacheBudget {
+		return false
 	}
 	c.pending += n
 	return true
@@ -106,19 +109,13 @@ func (c *cache) drop(key string) {
 	}
 }
 
-// dropOldest removes the entry stored first; false if there is none.
-func (c *cache) dropOldest() bool {
-	oldest := ""
+func (c *cache) dropExpired() {
+	now := time.Now()
 	for k, e := range c.entries {
-		if oldest == "" || e.stored.Before(c.entries[oldest].stored) {
-			oldest = k
+		if now.After(e.expires) {
+			c.drop(k)
 		}
 	}
-	if oldest == "" {
-		return false
-	}
-	c.drop(oldest)
-	return true
 }
 
 // ClearCache forgets every cached result.
