@@ -226,6 +226,7 @@ func (s *Service) client(ctx context.Context, region string) (*ec2.Client, error
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		o.Region = region
 		o.HTTPClient = bufferedBodyClient{next: o.HTTPClient}
+		UseFastDecoders(o)
 		if s.cfg.EndpointURL != "" {
 			o.BaseEndpoint = aws.String(s.cfg.EndpointURL)
 		}
