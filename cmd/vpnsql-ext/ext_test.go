@@ -297,3 +297,33 @@ func TestShellTerminate(t *testing.T) {
 		t.Fatalf("the view or trigger reached the function: audit log now %q", b2)
 	}
 }
+
+// TestExportedSymbols: the library takes no SQLite symbol from its host
+// (it uses only the API table it is handed) and exports only its entry
+// points besides the Go runtime's own, since SQLite loads extensions with
+// RTLD_GLOBAL.
+func TestExportedSymbols(t *testing.T) {
+	undefined, _, err := run(t, os.Environ(), "nm", "-D", "--undefined-only", extPath)
+	if err != nil {
+		t.Fatalf("nm: %v", err)
+	}
+	if strings.Contains(undefined, "sqlite3_") {
+		t.Fatalf("the extension needs SQLite symbols from its host:\n%s", undefined)
+	}
+	defined, _, err := run(t, os.Environ(), "nm", "-D", "--defined-only", extPath)
+	if err != nil {
+		t.Fatalf("nm: %v", err)
+	}
+	var ours []string
+	for _, line := range strings.Split(strings.TrimSpace(defined), "\n") {
+		fields := strings.Fields(line)
+		name := fields[len(fields)-1]
+		if strings.HasPrefix(name, "_cgo") || strings.HasPrefix(name, "x_cgo") || strings.HasPrefix(name, "crosscall") || name == "fatalf" {
+			continue // the Go runtime's own
+		}
+		ours = append(ours, name)
+	}
+	if strings.Join(ours, " ") != "sqlite3_extension_init sqlite3_vpnsql_init" {
+		t.Fatalf("exported: %v, want only the two entry points", ours)
+	}
+}

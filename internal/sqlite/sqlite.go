@@ -15,7 +15,10 @@
 package sqlite
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/include -O2
+// Hidden visibility: in build/vpnsql.so only the entry points of
+// cmd/vpnsql-ext/entry.c are exported; SQLite loads extensions with
+// RTLD_GLOBAL, so every other global would join the host's symbol space.
+#cgo CFLAGS: -I${SRCDIR}/include -O2 -fvisibility=hidden
 #include "binding.h"
 */
 import "C"
