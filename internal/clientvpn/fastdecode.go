@@ -1,15 +1,17 @@
 package clientvpn
 
-// Fast decoding of the two responses vpnsql reads in bulk.
+// Fast decoding of the response vpnsql reads in bulk.
 //
 // aws-sdk-go-v2 decodes EC2 Query responses with encoding/xml token by
 // token; for DescribeClientVpnConnections that was 27 µs of CPU per row,
 // most of the CLI's time (bench/RESULTS.md, contest 1). The decoder below
-// scans the bytes of DescribeClientVpnConnections and
-// DescribeClientVpnEndpoints answers directly into the SDK's own output
-// types, so everything above it (paginator, cache, virtual tables) is
-// unchanged, and everything else stays the SDK's: signing, endpoint
-// resolution, retries, error responses.
+// scans the bytes of DescribeClientVpnConnections answers directly into
+// the SDK's own output types, so everything above it (paginator, cache,
+// virtual tables) is unchanged, and everything else stays the SDK's:
+// signing, endpoint resolution, retries, error responses, and every other
+// operation. DescribeClientVpnEndpoints keeps the SDK's deserializer: its
+// answers are a few dozen endpoints per region, too few to be worth a
+// decoder of their own.
 //
 // It replaces the operation's "OperationDeserializer" middleware with one
 // that, for 2xx answers only, reads the body and decodes it here. It follows
@@ -43,24 +45,19 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// UseFastDecoders makes the client decode DescribeClientVpnConnections and
-// DescribeClientVpnEndpoints answers with the fast decoder (an ec2.Options
-// function, for ec2.New and ec2.NewFromConfig).
+// UseFastDecoders makes the client decode DescribeClientVpnConnections
+// answers with the fast decoder (an ec2.Options function, for ec2.New and
+// ec2.NewFromConfig). Every other operation, DescribeClientVpnEndpoints
+// included, keeps the SDK's deserializer.
 func UseFastDecoders(o *ec2.Options) {
 	// Clip first: the slice may share its array with aws.Config.APIOptions.
 	o.APIOptions = append(o.APIOptions[:len(o.APIOptions):len(o.APIOptions)], addFastDeserializer)
 }
 
-// addFastDeserializer swaps the deserializer of the two operations; the
-// stack of every other operation is left as it is.
+// addFastDeserializer swaps the deserializer of DescribeClientVpnConnections;
+// the stack of every other operation is left as it is.
 func addFastDeserializer(stack *middleware.Stack) error {
-	var decode func([]byte) (any, error)
-	switch stack.ID() {
-	case "DescribeClientVpnConnections":
-		decode = func(b []byte) (any, error) { return decodeConnectionsOutput(b) }
-	case "DescribeClientVpnEndpoints":
-		decode = func(b []byte) (any, error) { return decodeEndpointsOutput(b) }
-	default:
+	if stack.ID() != "DescribeClientVpnConnections" {
 		return nil
 	}
 	const id = "OperationDeserializer"
@@ -68,15 +65,14 @@ func addFastDeserializer(stack *middleware.Stack) error {
 	if !ok {
 		return nil
 	}
-	_, err := stack.Deserialize.Swap(id, &fastDeserializer{sdk: sdk, decode: decode})
+	_, err := stack.Deserialize.Swap(id, &fastDeserializer{sdk: sdk})
 	return err
 }
 
 // fastDeserializer decodes 2xx answers itself and hands everything else,
 // with the bytes it read, to the SDK's deserializer sdk.
 type fastDeserializer struct {
-	sdk    middleware.DeserializeMiddleware
-	decode func([]byte) (any, error)
+	sdk middleware.DeserializeMiddleware
 }
 
 func (*fastDeserializer) ID() string { return "OperationDeserializer" }
@@ -96,7 +92,7 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 	buf := bodyBuffer(resp.ContentLength)
 	body, readErr := readAll(resp.Body, buf)
 	if readErr == nil {
-		if result, err := m.decode(body); err == nil {
+		if result, err := decodeConnectionsOutput(body); err == nil {
 			smithyhttp.CloseResponseBody(ctx, resp, false, nil)
 			// Nothing refers to body any more: every string was copied.
 			releaseBodyBuffer(body)
@@ -333,361 +329,6 @@ func (d *xmlDecoder) connectionStatus(s *types.ClientVpnConnectionStatus, parent
 	})
 }
 
-// decodeEndpointsOutput decodes a DescribeClientVpnEndpoints answer as
-// awsEc2query_deserializeOpDocumentDescribeClientVpnEndpointsOutput does.
-func decodeEndpointsOutput(body []byte) (*ec2.DescribeClientVpnEndpointsOutput, error) {
-	d := &xmlDecoder{b: body}
-	root, empty, err := d.root()
-	if err != nil {
-		return nil, err
-	}
-	out := &ec2.DescribeClientVpnEndpointsOutput{}
-	err = d.fields(root, empty, endpointsOutputFields, func(field string, name []byte, e bool) error {
-		switch field {
-		case "clientVpnEndpoint":
-			return structList(d, &out.ClientVpnEndpoints, name, e, d.endpoint)
-		case "nextToken":
-			var err error
-			out.NextToken, err = d.stringPtr(name, e)
-			return err
-		}
-		return d.skip(name, e)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-var endpointsOutputFields = []string{"clientVpnEndpoint", "nextToken"}
-
-var endpointFields = []string{
-	"associatedTargetNetwork", "authenticationOptions", "clientCidrBlock", "clientConnectOptions",
-	"clientLoginBannerOptions", "clientRouteEnforcementOptions", "clientVpnEndpointId",
-	"connectionLogOptions", "creationTime", "deletionTime", "description", "devicePostureOptions",
-	"disconnectOnSessionTimeout", "dnsName", "dnsServer", "endpointIpAddressType", "securityGroupIdSet",
-	"selfServicePortalUrl", "serverCertificateArn", "sessionTimeoutHours", "splitTunnel", "status",
-	"tagSet", "trafficIpAddressType", "transitGatewayConfiguration", "transportProtocol", "vpcId",
-	"vpnPort", "vpnProtocol",
-}
-
-// endpoint decodes one item as awsEc2query_deserializeDocumentClientVpnEndpoint.
-func (d *xmlDecoder) endpoint(v *types.ClientVpnEndpoint, parent []byte, empty bool) error {
-	return d.fields(parent, empty, endpointFields, func(field string, name []byte, e bool) (err error) {
-		var s string
-		switch field {
-		case "associatedTargetNetwork":
-			err = structList(d, &v.AssociatedTargetNetworks, name, e, d.associatedTargetNetwork)
-		case "authenticationOptions":
-			err = structList(d, &v.AuthenticationOptions, name, e, d.authentication)
-		case "clientCidrBlock":
-			v.ClientCidrBlock, err = d.stringPtr(name, e)
-		case "clientConnectOptions":
-			err = structPtr(&v.ClientConnectOptions, name, e, d.clientConnectOptions)
-		case "clientLoginBannerOptions":
-			err = structPtr(&v.ClientLoginBannerOptions, name, e, d.clientLoginBannerOptions)
-		case "clientRouteEnforcementOptions":
-			err = structPtr(&v.ClientRouteEnforcementOptions, name, e, d.clientRouteEnforcementOptions)
-		case "clientVpnEndpointId":
-			v.ClientVpnEndpointId, err = d.stringPtr(name, e)
-		case "connectionLogOptions":
-			err = structPtr(&v.ConnectionLogOptions, name, e, d.connectionLogOptions)
-		case "creationTime":
-			v.CreationTime, err = d.stringPtr(name, e)
-		case "deletionTime":
-			v.DeletionTime, err = d.stringPtr(name, e)
-		case "description":
-			v.Description, err = d.stringPtr(name, e)
-		case "devicePostureOptions":
-			err = structPtr(&v.DevicePostureOptions, name, e, d.devicePostureOptions)
-		case "disconnectOnSessionTimeout":
-			v.DisconnectOnSessionTimeout, err = d.boolPtr(name, e)
-		case "dnsName":
-			v.DnsName, err = d.stringPtr(name, e)
-		case "dnsServer":
-			err = d.stringList(&v.DnsServers, name, e)
-		case "endpointIpAddressType":
-			s, err = d.stringValue(name, e)
-			v.EndpointIpAddressType = types.EndpointIpAddressType(s)
-		case "securityGroupIdSet":
-			err = d.stringList(&v.SecurityGroupIds, name, e)
-		case "selfServicePortalUrl":
-			v.SelfServicePortalUrl, err = d.stringPtr(name, e)
-		case "serverCertificateArn":
-			v.ServerCertificateArn, err = d.stringPtr(name, e)
-		case "sessionTimeoutHours":
-			v.SessionTimeoutHours, err = d.int32Ptr(name, e)
-		case "splitTunnel":
-			v.SplitTunnel, err = d.boolPtr(name, e)
-		case "status":
-			err = structPtr(&v.Status, name, e, d.endpointStatus)
-		case "tagSet":
-			err = structList(d, &v.Tags, name, e, d.tag)
-		case "trafficIpAddressType":
-			s, err = d.stringValue(name, e)
-			v.TrafficIpAddressType = types.TrafficIpAddressType(s)
-		case "transitGatewayConfiguration":
-			err = structPtr(&v.TransitGatewayConfiguration, name, e, d.transitGatewayConfiguration)
-		case "transportProtocol":
-			s, err = d.stringValue(name, e)
-			v.TransportProtocol = types.TransportProtocol(s)
-		case "vpcId":
-			v.VpcId, err = d.stringPtr(name, e)
-		case "vpnPort":
-			v.VpnPort, err = d.int32Ptr(name, e)
-		case "vpnProtocol":
-			s, err = d.stringValue(name, e)
-			v.VpnProtocol = types.VpnProtocol(s)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var associatedTargetNetworkFields = []string{"networkId", "networkType"}
-
-func (d *xmlDecoder) associatedTargetNetwork(v *types.AssociatedTargetNetwork, parent []byte, empty bool) error {
-	return d.fields(parent, empty, associatedTargetNetworkFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "networkId":
-			v.NetworkId, err = d.stringPtr(name, e)
-		case "networkType":
-			var s string
-			s, err = d.stringValue(name, e)
-			v.NetworkType = types.AssociatedNetworkType(s)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var authenticationFields = []string{"activeDirectory", "federatedAuthentication", "mutualAuthentication", "type"}
-
-func (d *xmlDecoder) authentication(v *types.ClientVpnAuthentication, parent []byte, empty bool) error {
-	return d.fields(parent, empty, authenticationFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "activeDirectory":
-			err = structPtr(&v.ActiveDirectory, name, e, func(v *types.DirectoryServiceAuthentication, parent []byte, empty bool) error {
-				return d.fields(parent, empty, directoryIDField, func(field string, name []byte, e bool) (err error) {
-					if field == "" {
-						return d.skip(name, e)
-					}
-					v.DirectoryId, err = d.stringPtr(name, e)
-					return err
-				})
-			})
-		case "federatedAuthentication":
-			err = structPtr(&v.FederatedAuthentication, name, e, d.federatedAuthentication)
-		case "mutualAuthentication":
-			err = structPtr(&v.MutualAuthentication, name, e, func(v *types.CertificateAuthentication, parent []byte, empty bool) error {
-				return d.fields(parent, empty, certificateChainField, func(field string, name []byte, e bool) (err error) {
-					if field == "" {
-						return d.skip(name, e)
-					}
-					v.ClientRootCertificateChain, err = d.stringPtr(name, e)
-					return err
-				})
-			})
-		case "type":
-			var s string
-			s, err = d.stringValue(name, e)
-			v.Type = types.ClientVpnAuthenticationType(s)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var (
-	directoryIDField      = []string{"directoryId"}
-	certificateChainField = []string{"clientRootCertificateChain"}
-	federatedFields       = []string{"samlProviderArn", "selfServiceSamlProviderArn"}
-)
-
-func (d *xmlDecoder) federatedAuthentication(v *types.FederatedAuthentication, parent []byte, empty bool) error {
-	return d.fields(parent, empty, federatedFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "samlProviderArn":
-			v.SamlProviderArn, err = d.stringPtr(name, e)
-		case "selfServiceSamlProviderArn":
-			v.SelfServiceSamlProviderArn, err = d.stringPtr(name, e)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var clientConnectFields = []string{"enabled", "lambdaFunctionArn", "status"}
-
-func (d *xmlDecoder) clientConnectOptions(v *types.ClientConnectResponseOptions, parent []byte, empty bool) error {
-	return d.fields(parent, empty, clientConnectFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "enabled":
-			v.Enabled, err = d.boolPtr(name, e)
-		case "lambdaFunctionArn":
-			v.LambdaFunctionArn, err = d.stringPtr(name, e)
-		case "status":
-			err = structPtr(&v.Status, name, e, d.attributeStatus)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-func (d *xmlDecoder) attributeStatus(v *types.ClientVpnEndpointAttributeStatus, parent []byte, empty bool) error {
-	return d.fields(parent, empty, statusFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "code":
-			var s string
-			s, err = d.stringValue(name, e)
-			v.Code = types.ClientVpnEndpointAttributeStatusCode(s)
-		case "message":
-			v.Message, err = d.stringPtr(name, e)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var bannerFields = []string{"bannerText", "enabled"}
-
-func (d *xmlDecoder) clientLoginBannerOptions(v *types.ClientLoginBannerResponseOptions, parent []byte, empty bool) error {
-	return d.fields(parent, empty, bannerFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "bannerText":
-			v.BannerText, err = d.stringPtr(name, e)
-		case "enabled":
-			v.Enabled, err = d.boolPtr(name, e)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var enforcedField = []string{"enforced"}
-
-func (d *xmlDecoder) clientRouteEnforcementOptions(v *types.ClientRouteEnforcementResponseOptions, parent []byte, empty bool) error {
-	return d.fields(parent, empty, enforcedField, func(field string, name []byte, e bool) (err error) {
-		if field == "" {
-			return d.skip(name, e)
-		}
-		v.Enforced, err = d.boolPtr(name, e)
-		return err
-	})
-}
-
-// The members of connectionLogOptions are capitalised on the wire.
-var connectionLogFields = []string{"CloudwatchLogGroup", "CloudwatchLogStream", "Enabled", "IncludeAuthorizationPolicyContext"}
-
-func (d *xmlDecoder) connectionLogOptions(v *types.ConnectionLogResponseOptions, parent []byte, empty bool) error {
-	return d.fields(parent, empty, connectionLogFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "CloudwatchLogGroup":
-			v.CloudwatchLogGroup, err = d.stringPtr(name, e)
-		case "CloudwatchLogStream":
-			v.CloudwatchLogStream, err = d.stringPtr(name, e)
-		case "Enabled":
-			v.Enabled, err = d.boolPtr(name, e)
-		case "IncludeAuthorizationPolicyContext":
-			v.IncludeAuthorizationPolicyContext, err = d.boolPtr(name, e)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var (
-	trustProviderSetField = []string{"trustProviderSet"}
-	trustProviderFields   = []string{"publicSigningKeyUrl", "tenantId", "trustProviderType"}
-)
-
-func (d *xmlDecoder) devicePostureOptions(v *types.DevicePostureResponseOptions, parent []byte, empty bool) error {
-	return d.fields(parent, empty, trustProviderSetField, func(field string, name []byte, e bool) error {
-		if field == "" {
-			return d.skip(name, e)
-		}
-		return structList(d, &v.TrustProviders, name, e, d.trustProvider)
-	})
-}
-
-func (d *xmlDecoder) trustProvider(v *types.ClientVpnTrustProvider, parent []byte, empty bool) error {
-	return d.fields(parent, empty, trustProviderFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "publicSigningKeyUrl":
-			v.PublicSigningKeyUrl, err = d.stringPtr(name, e)
-		case "tenantId":
-			v.TenantId, err = d.stringPtr(name, e)
-		case "trustProviderType":
-			var s string
-			s, err = d.stringValue(name, e)
-			v.TrustProviderType = types.ClientVpnDeviceTrustProviderType(s)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-func (d *xmlDecoder) endpointStatus(v *types.ClientVpnEndpointStatus, parent []byte, empty bool) error {
-	return d.fields(parent, empty, statusFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "code":
-			var s string
-			s, err = d.stringValue(name, e)
-			v.Code = types.ClientVpnEndpointStatusCode(s)
-		case "message":
-			v.Message, err = d.stringPtr(name, e)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var tagFields = []string{"key", "value"}
-
-func (d *xmlDecoder) tag(v *types.Tag, parent []byte, empty bool) error {
-	return d.fields(parent, empty, tagFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "key":
-			v.Key, err = d.stringPtr(name, e)
-		case "value":
-			v.Value, err = d.stringPtr(name, e)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
-var transitGatewayFields = []string{"availabilityZoneIdSet", "availabilityZoneSet", "transitGatewayAttachmentId", "transitGatewayId"}
-
-func (d *xmlDecoder) transitGatewayConfiguration(v *types.TransitGatewayConfigurationDescribeEndpointStructure, parent []byte, empty bool) error {
-	return d.fields(parent, empty, transitGatewayFields, func(field string, name []byte, e bool) (err error) {
-		switch field {
-		case "availabilityZoneIdSet":
-			err = d.stringList(&v.AvailabilityZoneIds, name, e)
-		case "availabilityZoneSet":
-			err = d.stringList(&v.AvailabilityZones, name, e)
-		case "transitGatewayAttachmentId":
-			v.TransitGatewayAttachmentId, err = d.stringPtr(name, e)
-		case "transitGatewayId":
-			v.TransitGatewayId, err = d.stringPtr(name, e)
-		default:
-			err = d.skip(name, e)
-		}
-		return err
-	})
-}
-
 // fields calls field for each child element of parent with the child's
 // member name (the entry of names it matches, "" for none) and its element
 // name and emptiness.
@@ -705,34 +346,6 @@ func (d *xmlDecoder) fields(parent []byte, empty bool, names []string, field fun
 		}
 	}
 	return nil
-}
-
-// structPtr decodes a structure member into *dst, allocating it if nil (a
-// repeated element fills the same structure, as in the SDK).
-func structPtr[T any](dst **T, name []byte, empty bool, decode func(*T, []byte, bool) error) error {
-	if *dst == nil {
-		*dst = new(T)
-	}
-	return decode(*dst, name, empty)
-}
-
-// structList decodes a list of structures (<name><item>…</item></name>),
-// appending to *dst; an empty list is empty, not nil.
-func structList[T any](d *xmlDecoder, dst *[]T, parent []byte, empty bool, decode func(*T, []byte, bool) error) error {
-	list := *dst
-	if list == nil {
-		list = make([]T, 0)
-	}
-	err := d.fields(parent, empty, itemField, func(field string, name []byte, e bool) error {
-		if field == "" {
-			return d.skip(name, e)
-		}
-		var zero T
-		list = append(list, zero)
-		return decode(&list[len(list)-1], name, e)
-	})
-	*dst = list
-	return err
 }
 
 // stringList decodes a list of strings, appending to *dst; an empty list is
@@ -784,35 +397,6 @@ func (d *xmlDecoder) stringPtr(name []byte, empty bool) (*string, error) {
 	p := d.strings.new()
 	*p = d.str(v)
 	return p, nil
-}
-
-// boolPtr reads a boolean as the SDK does (strconv.ParseBool; an error
-// there is one in the SDK too, which the fallback reports).
-func (d *xmlDecoder) boolPtr(name []byte, empty bool) (*bool, error) {
-	v, err := d.value(name, empty)
-	if err != nil {
-		return nil, err
-	}
-	b, err := strconv.ParseBool(string(v))
-	if err != nil {
-		return nil, d.fail("not a boolean")
-	}
-	return &b, nil
-}
-
-// int32Ptr reads an integer as the SDK does: strconv.ParseInt to 64 bits,
-// then converted (and truncated) to int32.
-func (d *xmlDecoder) int32Ptr(name []byte, empty bool) (*int32, error) {
-	v, err := d.value(name, empty)
-	if err != nil {
-		return nil, err
-	}
-	i, err := strconv.ParseInt(string(v), 10, 64)
-	if err != nil {
-		return nil, d.fail("not an integer")
-	}
-	n := int32(i)
-	return &n, nil
 }
 
 // fold returns the entry of names that name matches as the SDK matches
