@@ -309,10 +309,10 @@ starts with "-".
 
 Tables (".schema TABLE" at the prompt shows the columns):
   client_vpn_endpoints     DescribeClientVpnEndpoints, in the regions in scope
-  client_vpn_connections   DescribeClientVpnConnections; name the endpoint with
-                           WHERE clientVpnEndpointId = '…' (or IN (…)) or join it
-                           with client_vpn_endpoints; the hidden column region
-                           says where a row came from
+  client_vpn_connections   DescribeClientVpnConnections; WHERE clientVpnEndpointId
+                           = '…' (or IN (…), or a join) reads just those endpoints,
+                           otherwise every endpoint in scope is listed and read;
+                           the hidden column region says where a row came from
   vpnsql_warnings          failures queries survived (also printed on stderr)
 
 Saved audit queries ("vpnsql queries" lists them with their parameters;
