@@ -177,7 +177,7 @@ func plainClient(run *ec2fake.Running, region string, http aws.HTTPClient, optFn
 func fakePages(t testing.TB, ds *ec2fake.Dataset) [][]byte {
 	t.Helper()
 	run := startFake(t, ds)
-	rec := &recorder{next: ec2fake.HTTPClient()}
+	rec := &recorder{next: ReadOnlyBody(&http.Client{})}
 	ctx := context.Background()
 	for _, e := range ds.Endpoints {
 		c := plainClient(run, e.Region, rec)
@@ -563,7 +563,7 @@ func TestServiceUsesFastDecoders(t *testing.T) {
 	}
 
 	for _, region := range ds.Regions {
-		plain := plainClient(run, region, ec2fake.HTTPClient())
+		plain := plainClient(run, region, ReadOnlyBody(&http.Client{}))
 		var got, want []types.ClientVpnEndpoint
 		if err := s.Endpoints(ctx, EndpointQuery{Region: region}, func(p []types.ClientVpnEndpoint) error {
 			got = append(got, p...)
@@ -584,7 +584,7 @@ func TestServiceUsesFastDecoders(t *testing.T) {
 		}
 	}
 	for _, e := range ds.Endpoints {
-		plain := plainClient(run, e.Region, ec2fake.HTTPClient())
+		plain := plainClient(run, e.Region, ReadOnlyBody(&http.Client{}))
 		var got, want []types.ClientVpnConnection
 		if err := s.Connections(ctx, ConnectionQuery{Region: e.Region, EndpointID: e.ID}, func(p []types.ClientVpnConnection) error {
 			got = append(got, p...)
@@ -648,7 +648,7 @@ func TestEndpointsUseSDKDeserializer(t *testing.T) {
 	// pages lists the endpoints of region through a client made with
 	// optFns, page by page, without the result metadata.
 	pages := func(region string, size int32, optFns ...func(*ec2.Options)) (out []*ec2.DescribeClientVpnEndpointsOutput) {
-		c := plainClient(run, region, ec2fake.HTTPClient(), optFns...)
+		c := plainClient(run, region, ReadOnlyBody(&http.Client{}), optFns...)
 		p := ec2.NewDescribeClientVpnEndpointsPaginator(c, &ec2.DescribeClientVpnEndpointsInput{MaxResults: aws.Int32(size)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx, inspect)
@@ -682,8 +682,8 @@ func TestEndpointsUseSDKDeserializer(t *testing.T) {
 	}
 
 	in := &ec2.DescribeClientVpnEndpointsInput{ClientVpnEndpointIds: []string{"cvpn-endpoint-00000000000000000"}}
-	_, plainErr := plainClient(run, ds.Regions[0], ec2fake.HTTPClient()).DescribeClientVpnEndpoints(ctx, in)
-	_, fastErr := plainClient(run, ds.Regions[0], ec2fake.HTTPClient(), UseFastDecoders).DescribeClientVpnEndpoints(ctx, in)
+	_, plainErr := plainClient(run, ds.Regions[0], ReadOnlyBody(&http.Client{})).DescribeClientVpnEndpoints(ctx, in)
+	_, fastErr := plainClient(run, ds.Regions[0], ReadOnlyBody(&http.Client{}), UseFastDecoders).DescribeClientVpnEndpoints(ctx, in)
 	if plainErr == nil || fastErr == nil {
 		t.Fatalf("errors: %v, %v", plainErr, fastErr)
 	}

@@ -225,7 +225,7 @@ func (s *Service) client(ctx context.Context, region string) (*ec2.Client, error
 	}
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		o.Region = region
-		o.HTTPClient = bufferedBodyClient{next: o.HTTPClient}
+		o.HTTPClient = ReadOnlyBody(o.HTTPClient)
 		UseFastDecoders(o)
 		if s.cfg.EndpointURL != "" {
 			o.BaseEndpoint = aws.String(s.cfg.EndpointURL)

@@ -66,8 +66,8 @@
 // RequestLimitExceeded, SetRegionFault makes one region answer a given
 // error. Start listens on 127.0.0.1 only.
 //
-// SDK clients of the fake should set aws.Config.HTTPClient to HTTPClient():
-// over plain HTTP a fast server exposes a client-side race between net/http
-// and the SDK that fails about one request in ten with "use of closed
-// network connection" (see HTTPClient).
+// SDK clients of the fake should wrap their HTTP client with
+// clientvpn.ReadOnlyBody, as the product does: over plain HTTP a fast
+// server exposes a client-side race between net/http and the SDK that
+// drops connections and sends some requests twice (see there).
 package ec2fake

@@ -666,22 +666,3 @@ func TestMaxInFlight(t *testing.T) {
 	}
 }
 
-// TestHTTPClientAvoidsCloseRace: with ec2fake.HTTPClient and retries off,
-// hundreds of fast answers all decode; without it about one in ten fails
-// with "use of closed network connection" (see HTTPClient).
-func TestHTTPClientAvoidsCloseRace(t *testing.T) {
-	ds := ec2fake.SampleDataset(fixedNow)
-	run := start(t, ds)
-	small := endpointByDesc(t, ds, ec2fake.SampleContractorEndpoint)
-	c := client(run, "us-east-1")
-	const n = 300
-	for i := range n {
-		if _, err := c.DescribeClientVpnConnections(context.Background(), &ec2.DescribeClientVpnConnectionsInput{
-			ClientVpnEndpointId: aws.String(small.ID)}); err != nil {
-			t.Fatalf("request %d: %v", i, err)
-		}
-	}
-	if got := len(run.Server.Requests()); got != n {
-		t.Errorf("%d requests logged, want %d", got, n)
-	}
-}

@@ -22,6 +22,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/vpnsql/vpnsql/internal/ec2fake"
+
+	"github.com/vpnsql/vpnsql/internal/clientvpn"
 )
 
 // fixedNow anchors SampleDataset in tests.
@@ -42,14 +44,14 @@ func start(t *testing.T, ds *ec2fake.Dataset) *ec2fake.Running {
 
 // client is a real SDK client for region, without retries unless the
 // caller installs a retryer, so every request the log shows is one call.
-// It uses ec2fake.HTTPClient (see there for why).
+// It uses clientvpn.ReadOnlyBody (see there for why).
 func client(run *ec2fake.Running, region string, optFns ...func(*aws.Config)) *ec2.Client {
 	cfg := aws.Config{
 		Region:           region,
 		Credentials:      testCreds,
 		BaseEndpoint:     aws.String(run.URL),
 		RetryMaxAttempts: 1,
-		HTTPClient:       ec2fake.HTTPClient(),
+		HTTPClient:       clientvpn.ReadOnlyBody(&http.Client{}),
 	}
 	for _, fn := range optFns {
 		fn(&cfg)
