@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/output"
 	"github.com/vpnsql/vpnsql/queries"
 )
@@ -51,11 +52,11 @@ type Config struct {
 	Show      bool
 }
 
-// Defaults of the flags that have one.
+// Defaults of the flags that have one: the engine's own.
 const (
-	DefaultConcurrency = 8
-	DefaultCacheTTL    = 30 * time.Second
-	DefaultMaxAttempts = 5
+	DefaultConcurrency = clientvpn.DefaultConcurrency
+	DefaultCacheTTL    = clientvpn.DefaultCacheTTL
+	DefaultMaxAttempts = clientvpn.DefaultMaxAttempts
 )
 
 // UsageError is a bad command line (unknown flag, bad value, missing

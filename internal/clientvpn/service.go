@@ -63,12 +63,12 @@ type Settings struct {
 	Strict bool
 }
 
+// Defaults of Config and Settings; the CLI shows them in --help.
 const (
-	defaultMaxAttempts    = 5
+	DefaultMaxAttempts    = 5
+	DefaultConcurrency    = 8
+	DefaultCacheTTL       = 30 * time.Second
 	defaultRequestTimeout = 60 * time.Second
-	defaultConcurrency    = 8
-	// DefaultCacheTTL is how long identical fetches are served from memory.
-	DefaultCacheTTL = 30 * time.Second
 	// pageSize is the largest MaxResults the API accepts.
 	pageSize = 1000
 )
@@ -95,13 +95,13 @@ type Service struct {
 // zero means the default.
 func New(cfg Config) *Service {
 	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = defaultMaxAttempts
+		cfg.MaxAttempts = DefaultMaxAttempts
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = defaultRequestTimeout
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = defaultConcurrency
+		cfg.Concurrency = DefaultConcurrency
 	}
 	switch {
 	case cfg.CacheTTL == 0:
@@ -125,7 +125,7 @@ func (s *Service) UpdateSettings(change func(*Settings)) {
 	defer s.mu.Unlock()
 	change(&s.settings)
 	if s.settings.Concurrency <= 0 {
-		s.settings.Concurrency = defaultConcurrency
+		s.settings.Concurrency = DefaultConcurrency
 	}
 	if s.settings.CacheTTL < 0 {
 		s.settings.CacheTTL = 0
