@@ -665,4 +665,3 @@ func TestMaxInFlight(t *testing.T) {
 		t.Errorf("log has %d entries", len(run.Server.Requests()))
 	}
 }
-
