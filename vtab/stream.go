@@ -20,9 +20,8 @@ type streamCursor[T any] struct {
 	next    int // index into page.Items
 }
 
-// start replaces any running scan with stream.
+// start begins reading stream; Filter has closed the previous scan.
 func (c *streamCursor[T]) start(ctx context.Context, stream *clientvpn.Stream[T]) {
-	c.Close()
 	c.ctx, c.stream = ctx, stream
 }
 
