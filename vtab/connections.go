@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/vpnsql/vpnsql/internal/awsid"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
@@ -64,11 +65,11 @@ var connectionsColumns = []sqlite.Column{
 // connectionsPushdown lists the columns handed to the API, in the order
 // their values reach Filter.
 var connectionsPushdown = []pushdown{
-	{column: colClientVpnEndpointID, omit: true, check: checkEndpointID},
-	{column: colRegion, omit: true, check: checkRegion},
+	{column: colClientVpnEndpointID, omit: true, check: awsid.CheckEndpointID},
+	{column: colRegion, omit: true, check: awsid.CheckRegion},
 	// SQLite re-checks these two: the API's filters are its business.
-	{column: colConnectionID, check: checkConnectionID},
-	{column: colUsername, check: checkUsername},
+	{column: colConnectionID, check: awsid.CheckConnectionID},
+	{column: colUsername, check: awsid.CheckUsername},
 }
 
 // Plan costs. A plan that names endpoints costs a few requests per endpoint;

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/vpnsql/vpnsql/internal/awsid"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
@@ -77,8 +78,8 @@ var endpointsColumns = []sqlite.Column{
 }
 
 var endpointsPushdown = []pushdown{
-	{column: epClientVpnEndpointID, omit: true, check: checkEndpointID},
-	{column: epRegion, omit: true, check: checkRegion},
+	{column: epClientVpnEndpointID, omit: true, check: awsid.CheckEndpointID},
+	{column: epRegion, omit: true, check: awsid.CheckRegion},
 	{column: epTransportProtocol, check: checkTransportProtocol},
 }
 
@@ -264,7 +265,7 @@ func jsonText(v any) string {
 
 func checkTransportProtocol(column, v string) error {
 	if v != "tcp" && v != "udp" {
-		return fmt.Errorf("%s %s is not a transport protocol (tcp or udp)", column, quote(v))
+		return fmt.Errorf("%s %s is not a transport protocol (tcp or udp)", column, awsid.Quote(v))
 	}
 	return nil
 }

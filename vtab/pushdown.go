@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/vpnsql/vpnsql/internal/awsid"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
 
@@ -102,12 +101,3 @@ func textValue(v any) (string, bool) {
 		return "", false
 	}
 }
-
-// The checks of pushed-down values are shared with the terminate functions.
-var (
-	checkEndpointID   = awsid.CheckEndpointID
-	checkConnectionID = awsid.CheckConnectionID
-	checkRegion       = awsid.CheckRegion
-	checkUsername     = awsid.CheckUsername
-	quote             = awsid.Quote
-)
