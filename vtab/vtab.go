@@ -35,3 +35,20 @@ func Register(conn *sqlite.Conn, b Backend) error {
 	}
 	return conn.CreateModule("vpnsql_warnings", warningsColumns, &warningsTable{backend: b})
 }
+
+// TableInfo describes one table Register declares, for front ends (the
+// CLI's .describe and its completion): its name and columns as declared.
+type TableInfo struct {
+	Name    string
+	Columns []sqlite.Column
+}
+
+// Tables lists the tables Register declares, in its order. A table added
+// to Register is added here too (TestTablesMatchRegister checks it).
+func Tables() []TableInfo {
+	return []TableInfo{
+		{"client_vpn_connections", connectionsColumns},
+		{"client_vpn_endpoints", endpointsColumns},
+		{"vpnsql_warnings", warningsColumns},
+	}
+}

@@ -198,16 +198,16 @@ func TestQueriesList(t *testing.T) {
 	if len(all) != 12 {
 		t.Errorf("%d saved queries, want 12", len(all))
 	}
-	if len(recs) != len(all)+1 || !slices.Equal(recs[0], []string{"name", "title", "parameters"}) {
+	if len(recs) != len(all)+1 || !slices.Equal(recs[0], []string{"name", "title", "answers", "parameters"}) {
 		t.Fatalf("listing:\n%s", r.stdout)
 	}
 	for i, q := range all {
-		if rec := recs[i+1]; rec[0] != q.Name || rec[1] != q.Title {
-			t.Errorf("row %d = %q, want %s, %q", i+1, rec, q.Name, q.Title)
+		if rec := recs[i+1]; rec[0] != q.Name || rec[1] != q.Title || rec[2] != q.Answers {
+			t.Errorf("row %d = %q, want %s, %q, %q", i+1, rec, q.Name, q.Title, q.Answers)
 		}
 	}
 	if !slices.ContainsFunc(recs, func(rec []string) bool {
-		return slices.Equal(rec, []string{"long_sessions", "Sessions longer than N hours", "hours=24, now=now"})
+		return rec[0] == "long_sessions" && rec[3] == "hours=24, now=now"
 	}) {
 		t.Errorf("long_sessions row missing or without its parameters:\n%s", r.stdout)
 	}
@@ -440,12 +440,12 @@ func TestWarnings(t *testing.T) {
 			want += len(e.Connections)
 		}
 	}
-	r := runWith(t, runOpts{env: fakeEnv}, append(flags, "-o", "csv",
+	r := runWith(t, runOpts{env: fakeEnv}, append(flags, "-o", "jsonl",
 		"SELECT count(*) AS n FROM client_vpn_connections; SELECT count(*) AS w FROM vpnsql_warnings")...)
 	if r.code != 0 {
 		t.Errorf("exit %d, want 0", r.code)
 	}
-	if wantOut := fmt.Sprintf("n\n%d\nw\n1\n", want); r.stdout != wantOut {
+	if wantOut := fmt.Sprintf("{\"n\":%d}\n{\"w\":1}\n", want); r.stdout != wantOut {
 		t.Errorf("stdout %q, want %q", r.stdout, wantOut)
 	}
 	line := regexp.MustCompile(`^vpnsql: warning: eu-west-1: DescribeClientVpnEndpoints: UnauthorizedOperation: .+ \(rows from there are missing\)\n$`)

@@ -351,13 +351,13 @@ func TestStopsAtFirstError(t *testing.T) {
 
 func TestSeveralStatementsInOneArgument(t *testing.T) {
 	e := contractors(t)
-	out := demo(t, runOpts{}, "-o", "csv", `
+	out := demo(t, runOpts{}, "-o", "jsonl", `
 		CREATE TEMP TABLE seen(id TEXT);
 		INSERT INTO seen SELECT connectionId FROM client_vpn_connections WHERE `+whereEndpoint(e)+`;
 		SELECT count(*) AS n FROM seen;
 		SELECT 'a;b' AS "x;y"; -- a comment; with a semicolon
 		SELECT 2 AS two`)
-	want := fmt.Sprintf("n\n%d\nx;y\na;b\ntwo\n2\n", len(e.Connections))
+	want := fmt.Sprintf("{\"n\":%d}\n{\"x;y\":\"a;b\"}\n{\"two\":2}\n", len(e.Connections))
 	if out != want {
 		t.Errorf("got %q, want %q", out, want)
 	}
@@ -410,15 +410,15 @@ func TestStdin(t *testing.T) {
 	e := contractors(t)
 	sql := "SELECT count(*) AS n\n  FROM client_vpn_connections\n WHERE " + whereEndpoint(e) + ";\n" +
 		"SELECT 'no final semicolon' AS s"
-	out := demo(t, runOpts{stdin: sql}, "-o", "csv")
-	if want := fmt.Sprintf("n\n%d\ns\nno final semicolon\n", len(e.Connections)); out != want {
+	out := demo(t, runOpts{stdin: sql}, "-o", "jsonl")
+	if want := fmt.Sprintf("{\"n\":%d}\n{\"s\":\"no final semicolon\"}\n", len(e.Connections)); out != want {
 		t.Errorf("got %q, want %q", out, want)
 	}
 
 	// "-" reads stdin among other arguments; errors name stdin's line.
-	r := runWith(t, runOpts{stdin: "SELECT 2 AS b;\n\nSELEC 3;\n"}, "-o", "csv", "SELECT 1 AS a", "-")
-	if r.code != 1 || r.stdout != "a\n1\nb\n2\n" {
-		t.Errorf("exit %d, stdout %q; want 1 and %q", r.code, r.stdout, "a\n1\nb\n2\n")
+	r := runWith(t, runOpts{stdin: "SELECT 2 AS a;\n\nSELEC 3;\n"}, "-o", "csv", "SELECT 1 AS a", "-")
+	if r.code != 1 || r.stdout != "a\n1\n2\n" {
+		t.Errorf("exit %d, stdout %q; want 1 and %q", r.code, r.stdout, "a\n1\n2\n")
 	}
 	checkOneErrorLine(t, r.stderr, `vpnsql: stdin:3: near "SELEC": syntax error`)
 }

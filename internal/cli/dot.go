@@ -55,7 +55,7 @@ func (p *prompt) dot(line string) (quit bool, err error) {
 	case ".output":
 		err = p.setOutput(unquote(arg))
 	case ".queries":
-		err = listQueries(newWriter(p.out, p.format, p.noHeader, nil))
+		err = listQueries(newWriter(p.out, p.format, p.noHeader, nil, p.app.notice()))
 	case ".run":
 		name, params, perr := parseRunArgs(arg)
 		if perr != nil {

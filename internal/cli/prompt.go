@@ -137,8 +137,8 @@ func (p *prompt) exec(stmt string, args ...any) error {
 	defer p.setCancel(nil)
 
 	start := time.Now()
-	w := newWriter(p.out, p.format, p.noHeader, p.run.view)
-	err := p.run.exec(ctx, w, stmt, args...)
+	w := newWriter(p.out, p.format, p.noHeader, p.run.view, p.app.notice())
+	err := errors.Join(p.run.exec(ctx, w, stmt, args...), w.Close())
 	if p.timer {
 		fmt.Fprintf(p.app.std.Err, "Run Time: %.3fs\n", time.Since(start).Seconds())
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/output"
 	"github.com/vpnsql/vpnsql/internal/sqlsplit"
+	"github.com/vpnsql/vpnsql/vtab"
 )
 
 // runner runs statements on one connection, so that temp tables, attached
@@ -80,6 +81,11 @@ func (r *runner) query(ctx context.Context, w output.Writer, stmt string, args [
 	if err != nil {
 		return err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
+	}
+	json := jsonColumns(cols, types)
 	values := make([]any, len(cols))
 	dest := make([]any, len(cols))
 	for i := range values {
@@ -95,6 +101,11 @@ func (r *runner) query(ctx context.Context, w output.Writer, stmt string, args [
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return errors.Join(err, w.End())
+		}
+		for _, i := range json {
+			if s, ok := values[i].(string); ok {
+				values[i] = output.JSONText(s)
+			}
 		}
 		if err := w.Row(values); err != nil {
 			return err
@@ -115,6 +126,36 @@ func (r *runner) query(ctx context.Context, w output.Writer, stmt string, args [
 		}
 	}
 	return w.End()
+}
+
+// jsonNames are the columns vpnsql's tables declare JSON.
+var jsonNames = func() map[string]bool {
+	names := map[string]bool{}
+	for _, t := range vtab.Tables() {
+		for _, c := range t.Columns {
+			if c.JSON {
+				names[c.Name] = true
+			}
+		}
+	}
+	return names
+}()
+
+// jsonColumns returns the result columns whose text is written as JSON in
+// -o json and jsonl: those with the name of a column a vpnsql table
+// declares JSON (status, postureComplianceStatusSet, tagSet, …) that come
+// straight from a table column (SQLite reports a declared type, TEXT; an
+// expression has none). The writer keeps a value that does not parse as
+// JSON a string. So "SELECT status" gives an object, "status->>'code'" or
+// "upper(status)" a string.
+func jsonColumns(cols []string, types []*sql.ColumnType) []int {
+	var idx []int
+	for i, c := range cols {
+		if jsonNames[c] && strings.EqualFold(types[i].DatabaseTypeName(), "TEXT") {
+			idx = append(idx, i)
+		}
+	}
+	return idx
 }
 
 // runText runs the statements of an argument or a file, stopping at the

@@ -25,6 +25,12 @@ type Column struct {
 	// Hidden columns are left out of SELECT * but can be constrained, like
 	// the region of every AWS table.
 	Hidden bool
+	// Description says in one line what the column holds, for front ends
+	// (the CLI's .describe). SQLite never sees it.
+	Description string
+	// JSON marks a TEXT column whose values are JSON text, so front ends
+	// can emit them as JSON rather than as strings. SQLite sees TEXT.
+	JSON bool
 }
 
 // Table is a virtual table module. One Table serves every connection; it
