@@ -37,7 +37,7 @@ func TestJSONOutput(t *testing.T) {
 	}
 }
 
-// NULL and '' differ, blobs are hex, --no-header covers tables.
+// NULL and ” differ, blobs are hex, --no-header covers tables.
 func TestTextValues(t *testing.T) {
 	r := run(t, "-o", "line", "SELECT NULL AS n, '' AS e, x'00ff' AS b")
 	if want := "n = NULL\ne = \nb = x'00ff'\n"; r.stdout != want {
