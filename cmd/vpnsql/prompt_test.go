@@ -26,6 +26,12 @@ type tmuxSession struct {
 // startPrompt runs vpnsql with args in a 160x50 tmux pane.
 func startPrompt(t *testing.T, env []string, args ...string) *tmuxSession {
 	t.Helper()
+	return startPane(t, 160, 50, env, args...)
+}
+
+// startPane runs vpnsql with args in a tmux pane of the given size.
+func startPane(t *testing.T, width, height int, env []string, args ...string) *tmuxSession {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
@@ -51,7 +57,7 @@ func startPrompt(t *testing.T, env []string, args ...string) *tmuxSession {
 	// inherit). The pane stays open after vpnsql exits so its last screen
 	// can be read.
 	script := "trap : INT; " + strings.Join(cmdline, " ") + "; echo $? > " + shellQuote(s.status) + "; sleep 600"
-	s.run("-f", "/dev/null", "new-session", "-d", "-x", "160", "-y", "50", script)
+	s.run("-f", "/dev/null", "new-session", "-d", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), script)
 	t.Cleanup(func() { _ = s.cmd("kill-server").Run() })
 	return s
 }
@@ -171,11 +177,12 @@ func TestPromptSession(t *testing.T) {
 	s.typeLine("CREATE TEMP TABLE notes(x);")
 	s.waitPrompt(5)
 	s.typeLine(".tables")
-	s.waitFor(regexp.MustCompile(`(?m)\.tables\nclient_vpn_connections\n(client_vpn_\w+\n)*temp\.notes\nvpnsql>`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)\.tables\nclient_vpn_connections\n(client_vpn_\w+\n)*temp\.notes\nvpnsql_warnings\nvpnsql>`), 10*time.Second)
 
-	// .schema shows the virtual table's columns, hidden ones marked.
+	// .schema shows the virtual table's columns, hidden ones marked, and
+	// what each holds.
 	s.typeLine(".schema client_vpn_connections")
-	s.waitFor(regexp.MustCompile(`(?m)^  clientIp TEXT,\n(?s:.*)^  region TEXT HIDDEN\n\);\nvpnsql>`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)^  clientIp TEXT,  -- address the endpoint assigned .*\n(?s:.*)^  region TEXT HIDDEN  -- AWS Region .*\n\);\nvpnsql>`), 10*time.Second)
 
 	// .output sends results to a file until .output stdout.
 	outFile := filepath.Join(t.TempDir(), "out.csv")

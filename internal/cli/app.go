@@ -55,7 +55,12 @@ func Run(cfg Config, std Stdio, version string) (status int) {
 		}
 	}()
 	a := &app{cfg: cfg, std: std, version: version}
-	return Report(std.Err, a.run())
+	err := a.run()
+	var ex *exitRequest
+	if errors.As(err, &ex) {
+		return ex.code
+	}
+	return Report(std.Err, err)
 }
 
 type app struct {
@@ -134,24 +139,26 @@ func (a *app) run() (err error) {
 	if interactive {
 		return newPrompt(a, r, out).loop()
 	}
-	w := a.writer(out, a.cfg.Format, r.view)
+	p := newScript(ctx, a, r, out)
 	// Closed whatever happens, so that -o json output stops on a
 	// complete document even after a failed statement.
-	defer func() { err = errors.Join(err, w.Close()) }()
+	defer func() { err = errors.Join(err, p.finish(), p.closeOwned()) }()
 	if saved != nil {
-		return r.exec(ctx, w, saved.sql, saved.args...)
+		return p.exec(saved.sql, saved.args...)
 	}
 	for _, in := range inputs {
-		if in.stdin {
-			err = r.runStream(ctx, w, in, a.std.In)
-		} else {
-			err = r.runText(ctx, w, in)
+		var rd io.Reader = a.std.In
+		if !in.stdin {
+			rd = strings.NewReader(in.text)
 		}
-		if err != nil {
+		if err := p.runScript(in, rd); err != nil {
 			return err
 		}
+		if p.quit {
+			break
+		}
 	}
-	return nil
+	return p.end()
 }
 
 // openOutput opens where results go: --output-file, else standard output.

@@ -131,10 +131,11 @@ func ParseArgs(args []string) (Config, error) {
 	var format string
 	var params []string
 	fs := flagSet(&cfg, &format, &params)
+	args, restoreSQL := shieldSQL(args)
 	if err := fs.Parse(args); err != nil {
 		return cfg, &UsageError{Err: fmt.Errorf("%w (see vpnsql --help)", err)}
 	}
-	cfg.Args = fs.Args()
+	cfg.Args = restoreSQL(fs.Args())
 	if cfg.Help || cfg.Version {
 		return cfg, nil
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/output"
-	"github.com/vpnsql/vpnsql/internal/sqlsplit"
 	"github.com/vpnsql/vpnsql/vtab"
 )
 
@@ -156,64 +155,6 @@ func jsonColumns(cols []string, types []*sql.ColumnType) []int {
 		}
 	}
 	return idx
-}
-
-// runText runs the statements of an argument or a file, stopping at the
-// first error.
-func (r *runner) runText(ctx context.Context, w output.Writer, in input) error {
-	for _, st := range sqlsplit.SplitAll(in.text) {
-		if err := r.exec(ctx, w, st.Text); err != nil {
-			return locate(in, st.Line, err)
-		}
-	}
-	return nil
-}
-
-// runStream runs the statements read from rd as each one completes, so a
-// long script (or a producer that writes statements over time) starts
-// running before its end arrives and is never held in memory whole. A
-// cancelled ctx stops it even while it waits for input.
-func (r *runner) runStream(ctx context.Context, w output.Writer, in input, rd io.Reader) error {
-	lines := readLines(rd)
-	pending := ""
-	base := 1 // line number of pending's first line
-	first := true
-	for {
-		var l line
-		select {
-		case l = <-lines:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if l.err != nil && l.err != io.EOF {
-			return fmt.Errorf("reading %s: %w", in.name, l.err)
-		}
-		if first {
-			l.text, first = strings.TrimPrefix(l.text, "\uFEFF"), false
-		}
-		pending += l.text
-		eof := l.err == io.EOF
-		if !eof && !strings.Contains(l.text, ";") {
-			continue // no statement can have ended on this line
-		}
-		var stmts []sqlsplit.Statement
-		rest := ""
-		if eof {
-			stmts = sqlsplit.SplitAll(pending)
-		} else {
-			stmts, rest = sqlsplit.Split(pending)
-		}
-		for _, st := range stmts {
-			if err := r.exec(ctx, w, st.Text); err != nil {
-				return locate(in, base+st.Line-1, err)
-			}
-		}
-		if eof {
-			return nil
-		}
-		base += strings.Count(pending[:len(pending)-len(rest)], "\n")
-		pending = rest
-	}
 }
 
 type line struct {

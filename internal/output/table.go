@@ -15,6 +15,9 @@ import (
 // fitting a table into the terminal; narrower is unreadable.
 const minTextWidth = 12
 
+// minHeaderWidth is the narrowest a column name is broken down to.
+const minHeaderWidth = 10
+
 // tableWriter renders each result set with go-pretty, either as an ASCII
 // table or as Markdown. Rows are buffered until End because column widths
 // depend on every value. NULL is shown as NULL, an empty string as nothing.
@@ -170,8 +173,10 @@ func (t *tableWriter) fit() bool {
 	widths := make([]int, n) // as rendered
 	floors := make([]int, n) // the narrowest each column can be
 	for i := range widths {
+		// A column name is a label, not a value anyone copies: it may
+		// break over lines, down to minHeaderWidth.
 		widths[i] = text.LongestLineLen(t.header[i].(string))
-		floors[i] = widths[i]
+		floors[i] = min(widths[i], minHeaderWidth)
 		for _, row := range t.rows {
 			s := row[i].(string)
 			w := text.LongestLineLen(s)
@@ -229,8 +234,29 @@ func (t *tableWriter) fit() bool {
 				row[i] = cut(s, w)
 			}
 		}
+		t.header[i] = breakLines(t.header[i].(string), w)
 	}
 	return true
+}
+
+// breakLines breaks each line of s into lines at most w columns wide.
+func breakLines(s string, w int) string {
+	var b strings.Builder
+	used := 0
+	for _, r := range s {
+		rw := text.RuneWidth(r)
+		if r == '\n' {
+			used = 0
+		} else if used+rw > w {
+			b.WriteByte('\n')
+			used = 0
+		}
+		b.WriteRune(r)
+		if r != '\n' {
+			used += rw
+		}
+	}
+	return b.String()
 }
 
 // freeText says whether a value may be cut to fit: text with spaces or
