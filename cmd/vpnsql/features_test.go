@@ -536,9 +536,18 @@ func TestNoProgressInPipes(t *testing.T) {
 // flight are abandoned, no new one sent.
 func TestInterruptDiscovery(t *testing.T) {
 	srv, flags := slowFake(t)
-	interrupt(t, func() { waitForRequest(t, srv) }, append(flags, "SELECT * FROM client_vpn_connections")...)
-	// The fake logs an abandoned request when it notices; let that land.
-	time.Sleep(300 * time.Millisecond)
+	interrupt(t, func(*syncBuffer) { waitForRequest(t, srv) }, append(flags, "SELECT * FROM client_vpn_connections")...)
+	// vpnsql has exited, so no request can start any more; the fake logs
+	// each abandoned one when it notices the closed connection. Every
+	// request started was in flight at once (one listing per region, each
+	// answered after 30 s), so wait until MaxInFlight of them are logged.
+	deadline := time.Now().Add(20 * time.Second)
+	for len(srv.Requests()) < srv.MaxInFlight() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests logged after 20s, %d were in flight", len(srv.Requests()), srv.MaxInFlight())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	reqs := srv.Requests()
 	if len(reqs) == 0 || len(reqs) > srv.MaxInFlight() {
 		t.Errorf("%d requests logged with %d in flight at most; want the in-flight ones only", len(reqs), srv.MaxInFlight())
@@ -547,9 +556,5 @@ func TestInterruptDiscovery(t *testing.T) {
 		if r.Status != 0 || r.Action != "DescribeClientVpnEndpoints" {
 			t.Errorf("request %s answered %d; want only abandoned endpoint listings", r.Action, r.Status)
 		}
-	}
-	time.Sleep(500 * time.Millisecond)
-	if n := len(srv.Requests()); n != len(reqs) {
-		t.Errorf("%d requests after the exit, %d before: requests kept arriving", n, len(reqs))
 	}
 }
