@@ -48,6 +48,7 @@ const (
 	epClientConnectOptions
 	epSessionTimeoutHours
 	epDisconnectOnSessionTimeout
+	epClientLoginBannerOptions
 	epRegion
 )
 
@@ -74,7 +75,9 @@ var endpointsColumns = []sqlite.Column{
 	epClientConnectOptions:       {Name: "clientConnectOptions", Type: "TEXT"},
 	epSessionTimeoutHours:        {Name: "sessionTimeoutHours", Type: "INTEGER"},
 	epDisconnectOnSessionTimeout: {Name: "disconnectOnSessionTimeout", Type: "INTEGER"},
-	epRegion:                     {Name: "region", Type: "TEXT", Hidden: true},
+	// JSON {"enabled":…,"bannerText":…}: the text shown when a session starts.
+	epClientLoginBannerOptions: {Name: "clientLoginBannerOptions", Type: "TEXT"},
+	epRegion:                   {Name: "region", Type: "TEXT", Hidden: true},
 }
 
 var endpointsPushdown = []pushdown{
@@ -207,6 +210,12 @@ func addEndpointRow(rows *sqlite.Rows, region string, e *types.ClientVpnEndpoint
 		rows.Int(epSessionTimeoutHours, int64(*e.SessionTimeoutHours))
 	}
 	boolean(rows, epDisconnectOnSessionTimeout, e.DisconnectOnSessionTimeout)
+	if o := e.ClientLoginBannerOptions; o != nil {
+		rows.Text(epClientLoginBannerOptions, jsonText(struct {
+			Enabled    *bool   `json:"enabled"`
+			BannerText *string `json:"bannerText,omitempty"`
+		}{o.Enabled, o.BannerText}))
+	}
 }
 
 // authenticationOptions keeps the wire's member names.

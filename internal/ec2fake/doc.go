@@ -52,8 +52,10 @@
 //     connections that ended more than 60 minutes ago (the sample has none),
 //     and Timestamp is the dataset's value, not the time of the call.
 //   - Only the members vpnsql reads are modelled; authentication option
-//     details (certificate chain ARN, directory id, SAML provider ARN) and
-//     clientConnectOptions are synthesised from the endpoint. DescribeRegions
+//     details (certificate chain ARN, directory id, SAML provider ARN) are
+//     synthesised from the endpoint; clientConnectOptions and
+//     clientLoginBannerOptions come from ClientConnectLambdaArn and
+//     LoginBannerText. DescribeRegions
 //     lists only Dataset.Regions, all "opt-in-not-required", and ignores
 //     AllRegions. Version is not checked.
 //
