@@ -65,7 +65,12 @@ type app struct {
 func (a *app) run() (err error) {
 	var saved *savedRun
 	var inputs []input
-	if a.cfg.Queries {
+	var check *checkPlan
+	if a.cfg.Check {
+		if check, err = a.prepareCheck(); err != nil {
+			return err
+		}
+	} else if a.cfg.Queries {
 		if a.cfg.QueryName == "" || a.cfg.Show {
 			return a.queriesCommand()
 		}
@@ -75,8 +80,8 @@ func (a *app) run() (err error) {
 	} else if inputs, err = resolveInputs(a.cfg.Args); err != nil {
 		return err
 	}
-	interactive := saved == nil && len(inputs) == 0 && term.IsTerminal(int(a.std.In.Fd()))
-	if saved == nil && len(inputs) == 0 && !interactive {
+	interactive := check == nil && saved == nil && len(inputs) == 0 && term.IsTerminal(int(a.std.In.Fd()))
+	if check == nil && saved == nil && len(inputs) == 0 && !interactive {
 		inputs = []input{{name: "stdin", stdin: true}}
 	}
 
@@ -130,6 +135,9 @@ func (a *app) run() (err error) {
 	}
 	if interactive {
 		return newPrompt(a, r, out).loop()
+	}
+	if check != nil {
+		return a.checkCommand(ctx, r, out, check)
 	}
 	w := a.writer(out, a.cfg.Format, r.view)
 	if saved != nil {

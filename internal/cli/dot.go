@@ -10,7 +10,9 @@ import (
 	"github.com/vpnsql/vpnsql/internal/output"
 )
 
-const dotHelp = `.exit, .quit             leave the prompt (Ctrl-D on an empty line does too)
+const dotHelp = `.check [--control ID]... [--tag TAG]... [CONTROL.PARAM=VALUE]...
+                         run the security controls (all by default), as vpnsql check
+.exit, .quit             leave the prompt (Ctrl-D on an empty line does too)
 .headers on|off          show or omit the csv header row
 .help                    show this help
 .mode [FORMAT]           show or set the output format: %s
@@ -66,6 +68,8 @@ func (p *prompt) dot(line string) (quit bool, err error) {
 			return false, fmt.Errorf(".run: %w", perr)
 		}
 		err = p.exec(saved.sql, saved.args...)
+	case ".check":
+		err = p.check(arg)
 	case ".timer":
 		p.timer, err = onOff(cmd, arg)
 	case ".headers":

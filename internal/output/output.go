@@ -78,6 +78,8 @@ func New(w io.Writer, f Format, opts Options) Writer {
 		fw = newTableWriter(w, true, 0)
 	case Line:
 		fw = newLineWriter(w)
+	case JUnit:
+		fw = newJUnitWriter(w)
 	default:
 		fw = newTableWriter(w, false, opts.Width)
 	}
