@@ -9,19 +9,16 @@
 -- tags: access, aws
 
 -- Rules being revoked, or that failed, grant nothing and do not count.
+-- The rules are read without naming endpoints, so vpnsql reads every
+-- endpoint's rules concurrently (a join would read them one by one).
 -- accountId: NULL until vpnsql reads several accounts (then e.accountId).
-WITH e AS MATERIALIZED (
-  SELECT region, clientVpnEndpointId, description, status->>'code' AS state
-  FROM client_vpn_endpoints
+WITH open_rules AS (
+  SELECT region, clientVpnEndpointId, destinationCidr
+  FROM client_vpn_authorization_rules
+  WHERE accessAll = 1 AND status->>'code' IN ('active', 'authorizing')
+  ORDER BY destinationCidr
 ),
-open_rules AS (
-  SELECT r.region, r.clientVpnEndpointId, r.destinationCidr
-  FROM e JOIN client_vpn_authorization_rules AS r
-    ON r.clientVpnEndpointId = e.clientVpnEndpointId AND r.region = e.region
-  WHERE r.accessAll = 1 AND r.status->>'code' IN ('active', 'authorizing')
-  ORDER BY r.destinationCidr
-),
-per_endpoint AS (
+per_endpoint AS MATERIALIZED (
   SELECT region, clientVpnEndpointId, count(*) AS n, group_concat(destinationCidr, ', ') AS cidrs
   FROM open_rules
   GROUP BY region, clientVpnEndpointId
@@ -29,12 +26,13 @@ per_endpoint AS (
 SELECT NULL AS accountId,
        e.region,
        e.clientVpnEndpointId AS resource,
-       CASE WHEN e.state IN ('deleting', 'deleted') THEN 'skip'
+       CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN 'skip'
             WHEN p.n > 0 THEN 'alarm'
             ELSE 'ok' END AS status,
-       CASE WHEN e.state IN ('deleting', 'deleted') THEN printf('%s is %s', e.description, e.state)
+       CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN printf('%s is %s', e.description, e.status->>'code')
             WHEN p.n > 0 THEN printf('%s lets every client reach %s', e.description, p.cidrs)
             ELSE printf('%s authorizes by group only', e.description) END AS reason
-FROM e LEFT JOIN per_endpoint AS p
+FROM client_vpn_endpoints AS e
+LEFT JOIN per_endpoint AS p
   ON p.region = e.region AND p.clientVpnEndpointId = e.clientVpnEndpointId
 ORDER BY e.region, resource;

@@ -9,22 +9,25 @@
 -- param: now = now  (reference time: 'YYYY-MM-DD HH:MM:SS' UTC, or now)
 
 -- One row per open session (no end time yet: active, terminating or
--- failed-to-terminate); the resource is the connection id.
+-- failed-to-terminate); the resource is the connection id. Connections are
+-- read without naming endpoints, so vpnsql reads every endpoint
+-- concurrently (a join would read them one by one).
 -- accountId: NULL until vpnsql reads several accounts (then c.accountId).
 WITH ref(now) AS MATERIALIZED (SELECT unixepoch(:now)),
-s AS (
-  SELECT c.region, c.connectionId, e.description AS endpoint,
+c AS MATERIALIZED (
+  SELECT c.region, c.clientVpnEndpointId, c.connectionId,
          coalesce(c.username, c.commonName) AS who,
          ref.now - unixepoch(c.connectionEstablishedTime) AS secs
-  FROM ref, client_vpn_endpoints AS e
-  JOIN client_vpn_connections AS c
-    ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region
+  FROM ref, client_vpn_connections AS c
   WHERE c.connectionEndTime IS NULL
-)
+),
+e AS MATERIALIZED (SELECT region, clientVpnEndpointId, description FROM client_vpn_endpoints)
 SELECT NULL AS accountId,
-       region,
-       connectionId AS resource,
-       CASE WHEN secs > :hours * 3600 THEN 'alarm' ELSE 'ok' END AS status,
-       printf('%s on %s, up %d:%02d h', who, endpoint, secs / 3600, secs % 3600 / 60) AS reason
-FROM s
-ORDER BY region, resource;
+       c.region,
+       c.connectionId AS resource,
+       CASE WHEN c.secs > :hours * 3600 THEN 'alarm' ELSE 'ok' END AS status,
+       printf('%s on %s, up %d:%02d h', c.who, coalesce(e.description, c.clientVpnEndpointId),
+              c.secs / 3600, c.secs % 3600 / 60) AS reason
+FROM c LEFT JOIN e
+  ON e.clientVpnEndpointId = c.clientVpnEndpointId AND e.region = c.region
+ORDER BY c.region, resource;
