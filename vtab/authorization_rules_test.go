@@ -145,3 +145,37 @@ func equalRow(a, b row) bool {
 	}
 	return true
 }
+
+// TestEndpointSecurityColumns: the settings the controls read come through
+// client_vpn_endpoints as the dataset has them.
+func TestEndpointSecurityColumns(t *testing.T) {
+	ds := sample()
+	env := vpntest.Start(t, ds, clientvpn.Config{Settings: regionsOf(ds)})
+	rows := queryRows(t, env.DB, `SELECT clientVpnEndpointId AS id, disconnectOnSessionTimeout AS d,
+		clientConnectOptions->>'enabled' AS handler, clientConnectOptions->>'lambdaFunctionArn' AS arn,
+		clientLoginBannerOptions->>'enabled' AS banner, clientLoginBannerOptions->>'bannerText' AS text
+		FROM client_vpn_endpoints`)
+	if len(rows) != len(ds.Endpoints) {
+		t.Fatalf("%d rows", len(rows))
+	}
+	b := func(v bool) string {
+		if v {
+			return "int:1"
+		}
+		return "int:0"
+	}
+	opt := func(s string) string {
+		if s == "" {
+			return "NULL"
+		}
+		return "text:" + s
+	}
+	for _, r := range rows {
+		e := ds.Endpoint(strings.TrimPrefix(r["id"], "text:"))
+		want := row{"d": b(e.DisconnectOnSessionTimeout), "handler": b(e.ClientConnectLambdaArn != ""), "arn": opt(e.ClientConnectLambdaArn),
+			"banner": b(e.LoginBannerText != ""), "text": opt(e.LoginBannerText)}
+		if !equalRow(r, want) {
+			t.Errorf("%s: %v, want %v", e.Description, r, want)
+		}
+	}
+}
