@@ -150,8 +150,12 @@ func TestCheckUsageExit2(t *testing.T) {
 // TestCheckJUnit: -o junit is JUnit XML with one test case per row of the
 // same check, and failures exactly where the rows alarm.
 func TestCheckJUnit(t *testing.T) {
-	rows, _ := checkRows(t, runOpts{}, "--demo", "check")
-	r := runWith(t, runOpts{}, "--demo", "check", "-o", "junit")
+	// One dataset and a fixed clock for both runs, so the reasons (which
+	// say how long sessions are up) agree.
+	_, flags := startFake(t, strings.Join(sample.Regions, ","))
+	flags = append(flags, "check", "--param", "long_sessions.now="+time.Now().UTC().Format(time.DateTime))
+	rows, _ := checkRows(t, runOpts{env: fakeEnv}, flags...)
+	r := runWith(t, runOpts{env: fakeEnv}, append(flags, "-o", "junit")...)
 	if r.code != 3 {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}

@@ -177,8 +177,15 @@ func (r *runner) checkOne(ctx context.Context, c queries.Control, args []any, em
 			return err
 		}
 	}
-	// A region or endpoint the scan could not read went unchecked.
+	// A region or endpoint the scan could not read went unchecked: one row
+	// for each, however many of the control's scans met the failure.
+	seen := map[string]bool{}
 	for _, wn := range r.svc.Warnings(mark) {
+		key := wn.String()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
 		resource := wn.EndpointID
 		if resource == "" {
 			resource = wn.Region
