@@ -48,6 +48,7 @@ const (
 	epClientConnectOptions
 	epSessionTimeoutHours
 	epDisconnectOnSessionTimeout
+	epClientLoginBannerOptions
 	epRegion
 )
 
@@ -82,6 +83,8 @@ var endpointsColumns = []sqlite.Column{
 	epSessionTimeoutHours: {Name: "sessionTimeoutHours", Type: "INTEGER", Description: "maximum VPN session length, in hours"},
 	epDisconnectOnSessionTimeout: {Name: "disconnectOnSessionTimeout", Type: "INTEGER",
 		Description: "1 if clients are disconnected at the session timeout rather than prompted to reconnect"},
+	epClientLoginBannerOptions: {Name: "clientLoginBannerOptions", Type: "TEXT", JSON: true,
+		Description: `JSON {"enabled":…,"bannerText":…}: the text shown when a session starts`},
 	epRegion: {Name: "region", Type: "TEXT", Hidden: true, Description: "AWS Region the row was read from (hidden: not in SELECT *)"},
 }
 
@@ -215,6 +218,12 @@ func addEndpointRow(rows *sqlite.Rows, region string, e *types.ClientVpnEndpoint
 		rows.Int(epSessionTimeoutHours, int64(*e.SessionTimeoutHours))
 	}
 	boolean(rows, epDisconnectOnSessionTimeout, e.DisconnectOnSessionTimeout)
+	if o := e.ClientLoginBannerOptions; o != nil {
+		rows.Text(epClientLoginBannerOptions, jsonText(struct {
+			Enabled    *bool   `json:"enabled"`
+			BannerText *string `json:"bannerText,omitempty"`
+		}{o.Enabled, o.BannerText}))
+	}
 }
 
 // authenticationOptions keeps the wire's member names.

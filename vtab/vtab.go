@@ -21,6 +21,8 @@ type Backend interface {
 	ScanConnections(ctx context.Context, scan clientvpn.ConnectionScan) (*clientvpn.Stream[types.ClientVpnConnection], error)
 	// ScanEndpoints starts listing the endpoints of scan likewise.
 	ScanEndpoints(ctx context.Context, scan clientvpn.EndpointScan) (*clientvpn.Stream[types.ClientVpnEndpoint], error)
+	// ScanAuthorizationRules starts fetching the authorization rules of scan.
+	ScanAuthorizationRules(ctx context.Context, scan clientvpn.AuthorizationRuleScan) (*clientvpn.Stream[types.AuthorizationRule], error)
 	// Warnings returns the failures queries survived, after mark since.
 	Warnings(since int64) []clientvpn.Warning
 }
@@ -31,6 +33,9 @@ func Register(conn *sqlite.Conn, b Backend) error {
 		return err
 	}
 	if err := conn.CreateModule("client_vpn_endpoints", endpointsColumns, &endpointsTable{backend: b}); err != nil {
+		return err
+	}
+	if err := conn.CreateModule("client_vpn_authorization_rules", authorizationRulesColumns, &authorizationRulesTable{backend: b}); err != nil {
 		return err
 	}
 	return conn.CreateModule("vpnsql_warnings", warningsColumns, &warningsTable{backend: b})
@@ -49,6 +54,7 @@ func Tables() []TableInfo {
 	return []TableInfo{
 		{"client_vpn_connections", connectionsColumns},
 		{"client_vpn_endpoints", endpointsColumns},
+		{"client_vpn_authorization_rules", authorizationRulesColumns},
 		{"vpnsql_warnings", warningsColumns},
 	}
 }

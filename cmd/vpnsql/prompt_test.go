@@ -177,7 +177,7 @@ func TestPromptSession(t *testing.T) {
 	s.typeLine("CREATE TEMP TABLE notes(x);")
 	s.waitPrompt(5)
 	s.typeLine(".tables")
-	s.waitFor(regexp.MustCompile(`(?m)\.tables\nclient_vpn_connections\n(client_vpn_\w+\n)*temp\.notes\nvpnsql_warnings\nvpnsql>`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)\.tables\n(client_vpn_\w+\n)*client_vpn_connections\n(client_vpn_\w+\n)*temp\.notes\n(vpnsql_\w+\n)*vpnsql_warnings\nvpnsql>`), 10*time.Second)
 
 	// .schema shows the virtual table's columns, hidden ones marked, and
 	// what each holds.

@@ -73,7 +73,12 @@ type app struct {
 func (a *app) run() (err error) {
 	var saved *savedRun
 	var inputs []input
-	if a.cfg.Queries {
+	var check *checkPlan
+	if a.cfg.Check {
+		if check, err = a.prepareCheck(); err != nil {
+			return err
+		}
+	} else if a.cfg.Queries {
 		if a.cfg.QueryName == "" || a.cfg.Show {
 			return a.queriesCommand()
 		}
@@ -83,8 +88,8 @@ func (a *app) run() (err error) {
 	} else if inputs, err = resolveInputs(a.cfg.Args); err != nil {
 		return err
 	}
-	interactive := saved == nil && len(inputs) == 0 && term.IsTerminal(int(a.std.In.Fd()))
-	if saved == nil && len(inputs) == 0 && !interactive {
+	interactive := check == nil && saved == nil && len(inputs) == 0 && term.IsTerminal(int(a.std.In.Fd()))
+	if check == nil && saved == nil && len(inputs) == 0 && !interactive {
 		inputs = []input{{name: "stdin", stdin: true}}
 	}
 
@@ -138,6 +143,9 @@ func (a *app) run() (err error) {
 	}
 	if interactive {
 		return newPrompt(a, r, out).loop()
+	}
+	if check != nil {
+		return a.checkCommand(ctx, r, out, check)
 	}
 	p := newScript(ctx, a, r, out)
 	// Closed whatever happens, so that -o json output stops on a

@@ -50,6 +50,13 @@ type Config struct {
 	QueryName string
 	Params    map[string]string
 	Show      bool
+
+	// Check is set by the "check" command: run the controls (all, or those
+	// of Controls and Tags) with CheckParams ("ID.NAME=VALUE").
+	Check       bool
+	Controls    []string
+	Tags        []string
+	CheckParams []string
 }
 
 // Defaults of the flags that have one: the engine's own.
@@ -115,7 +122,10 @@ func flagSet(cfg *Config, format *string, params *[]string) *pflag.FlagSet {
 			"~/.local/state/vpnsql/audit.jsonl)")
 	fs.StringArrayVar(params, "param", nil,
 		"with \"queries NAME\": `PARAM=VALUE` sets one of the saved query's\n"+
-			"parameters; repeat the flag for several (the others keep their defaults)")
+			"parameters; repeat the flag for several (the others keep their defaults);\n"+
+			"with \"check\": CONTROL.PARAM=VALUE")
+	fs.StringArrayVar(&cfg.Controls, "control", nil, "with \"check\": run the control `ID`; repeat the flag for several")
+	fs.StringArrayVar(&cfg.Tags, "tag", nil, "with \"check\": run the controls tagged `TAG`; repeat the flag for several")
 	fs.BoolVar(&cfg.Show, "show", false, "with \"queries NAME\": print the saved query's SQL instead of running it")
 	fs.BoolVar(&cfg.Demo, "demo", false, "query built-in sample data from a local fake EC2; no AWS account used")
 	fs.BoolVar(&cfg.Version, "version", false, "print the version and exit")
@@ -140,7 +150,13 @@ func ParseArgs(args []string) (Config, error) {
 		return cfg, nil
 	}
 
+	if err := parseCheckCommand(&cfg, &params); err != nil {
+		return cfg, err
+	}
 	f, err := output.ParseFormat(format)
+	if cfg.Check && format == string(output.JUnit) {
+		f, err = output.JUnit, nil
+	}
 	if err != nil {
 		return cfg, usageErrorf("--output: %w", err)
 	}
@@ -300,6 +316,8 @@ Usage:
   vpnsql [flags] [SQL | FILE.sql | -]...
   vpnsql [flags] queries                  list the saved audit queries
   vpnsql [flags] queries NAME [--param PARAM=VALUE]... [--show]
+  vpnsql [flags] check [--control ID]... [--tag TAG]... [--param ID.PARAM=VALUE]...
+                                          run the security controls (-o junit for CI)
 
 Each argument is SQL text (one or more statements separated by ';') or the
 name of a file ending in .sql. "-" reads standard input. With no arguments,
@@ -315,6 +333,9 @@ Tables (".schema TABLE" at the prompt shows the columns):
                            = '…' (or IN (…), or a join) reads just those endpoints,
                            otherwise every endpoint in scope is listed and read;
                            the hidden column region says where a row came from
+  client_vpn_authorization_rules
+                           DescribeClientVpnAuthorizationRules, per endpoint like
+                           client_vpn_connections
   vpnsql_warnings          failures queries survived (also printed on stderr)
 
 Saved audit queries ("vpnsql queries" lists them with their parameters;
@@ -398,6 +419,8 @@ Examples:
   vpnsql --demo
 
 Exit status: 0 success (warnings included), 1 a query or AWS error, 2 a usage
-error (unknown flag, bad value, missing file, unknown saved query or
-parameter), 130 interrupted.
+error (unknown flag, bad value, missing file, unknown saved query, control or
+parameter), 130 interrupted. vpnsql check: 0 nothing alarms, 3 some control
+alarms, 1 some control could not be checked everywhere (error rows; this
+wins over 3), 2 a usage error.
 `

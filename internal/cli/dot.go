@@ -13,7 +13,9 @@ import (
 	"github.com/vpnsql/vpnsql/vtab"
 )
 
-const dotHelp = `.describe TABLE           list TABLE's columns: name, type, and for vpnsql's tables what each holds
+const dotHelp = `.check [--control ID]... [--tag TAG]... [CONTROL.PARAM=VALUE]...
+                         run the security controls (all by default), as vpnsql check
+.describe TABLE           list TABLE's columns: name, type, and for vpnsql's tables what each holds
 .exit [N], .quit         leave (with exit status N); Ctrl-D on an empty line does too
 .headers on|off          show or omit the header row (table, markdown, csv)
 .help                    show this help
@@ -100,6 +102,8 @@ func (p *prompt) dot(line string) (err error) {
 			return fmt.Errorf(".run: %w", perr)
 		}
 		err = p.exec(saved.sql, saved.args...)
+	case ".check":
+		err = p.check(arg)
 	case ".timer":
 		p.timer, err = onOff(cmd, arg)
 	case ".headers":

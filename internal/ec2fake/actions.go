@@ -12,10 +12,11 @@ import (
 type actionFunc func(s *Server, region string, p url.Values, requestID string) ([]byte, *apiError)
 
 var actions = map[string]actionFunc{
-	"DescribeClientVpnConnections":  (*Server).describeConnections,
-	"DescribeClientVpnEndpoints":    (*Server).describeEndpoints,
-	"TerminateClientVpnConnections": (*Server).terminateConnections,
-	"DescribeRegions":               (*Server).describeRegions,
+	"DescribeClientVpnConnections":        (*Server).describeConnections,
+	"DescribeClientVpnEndpoints":          (*Server).describeEndpoints,
+	"DescribeClientVpnAuthorizationRules": (*Server).describeAuthorizationRules,
+	"TerminateClientVpnConnections":       (*Server).terminateConnections,
+	"DescribeRegions":                     (*Server).describeRegions,
 }
 
 const timeLayout = "2006-01-02 15:04:05"

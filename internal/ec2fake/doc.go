@@ -1,7 +1,8 @@
 // Package ec2fake is a fake Amazon EC2 endpoint for the Client VPN calls
 // vpnsql makes: an http.Handler speaking the EC2 Query protocol (API version
 // 2016-11-15) for DescribeClientVpnConnections, DescribeClientVpnEndpoints,
-// TerminateClientVpnConnections and DescribeRegions. Tests drive it through
+// DescribeClientVpnAuthorizationRules, TerminateClientVpnConnections and
+// DescribeRegions. Tests drive it through
 // the real aws-sdk-go-v2 client and the real aws CLI over 127.0.0.1, and the
 // product's --demo mode serves SampleDataset from it. It is a server, not a
 // mock: clients see only what goes over the wire.
@@ -33,7 +34,8 @@
 //   - Pagination: MaxResults 5..1000 (pages of 1000 when absent), opaque
 //     NextToken bound to the query that issued it, no nextToken on the last
 //     page. Filters: connection-id and username for connections, endpoint-id
-//     and transport-protocol for endpoints; values OR'ed, filters AND'ed.
+//     and transport-protocol for endpoints, description, destination-cidr
+//     and group-id for authorization rules; values OR'ed, filters AND'ed.
 //   - DryRun: a request that would succeed answers 412 DryRunOperation and
 //     changes nothing; an invalid one answers its real error.
 //   - Terminate: by ConnectionId, or by Username (at most 5 of the user's
@@ -52,8 +54,10 @@
 //     connections that ended more than 60 minutes ago (the sample has none),
 //     and Timestamp is the dataset's value, not the time of the call.
 //   - Only the members vpnsql reads are modelled; authentication option
-//     details (certificate chain ARN, directory id, SAML provider ARN) and
-//     clientConnectOptions are synthesised from the endpoint. DescribeRegions
+//     details (certificate chain ARN, directory id, SAML provider ARN) are
+//     synthesised from the endpoint; clientConnectOptions and
+//     clientLoginBannerOptions come from ClientConnectLambdaArn and
+//     LoginBannerText. DescribeRegions
 //     lists only Dataset.Regions, all "opt-in-not-required", and ignores
 //     AllRegions. Version is not checked.
 //

@@ -526,9 +526,16 @@ func TestEndpointsRoundTrip(t *testing.T) {
 				ConnectionLogEnabled: aws.ToBool(g.ConnectionLogOptions.Enabled), CloudwatchLogGroup: aws.ToString(g.ConnectionLogOptions.CloudwatchLogGroup),
 				CloudwatchLogStream: aws.ToString(g.ConnectionLogOptions.CloudwatchLogStream), Tags: tags, SecurityGroupIDs: g.SecurityGroupIds,
 				VpcID: aws.ToString(g.VpcId), SelfServicePortalURL: aws.ToString(g.SelfServicePortalUrl), SessionTimeoutHours: int(aws.ToInt32(g.SessionTimeoutHours)),
+				DisconnectOnSessionTimeout: aws.ToBool(g.DisconnectOnSessionTimeout),
+				ClientConnectLambdaArn:     aws.ToString(g.ClientConnectOptions.LambdaFunctionArn),
+				LoginBannerText:            aws.ToString(g.ClientLoginBannerOptions.BannerText),
+			}
+			if aws.ToBool(g.ClientConnectOptions.Enabled) != (w.ClientConnectLambdaArn != "") ||
+				aws.ToBool(g.ClientLoginBannerOptions.Enabled) != (w.LoginBannerText != "") {
+				t.Errorf("%s: client connect or login banner enabled wrongly: %+v %+v", w.ID, g.ClientConnectOptions, g.ClientLoginBannerOptions)
 			}
 			wc := *w
-			wc.Connections = nil
+			wc.Connections, wc.AuthorizationRules = nil, nil
 			if !reflect.DeepEqual(got, &wc) {
 				t.Errorf("%s:\n got %+v\nwant %+v", w.ID, got, &wc)
 			}

@@ -111,6 +111,7 @@ func SampleDataset(now time.Time) *Dataset {
 	g.generate(partners, 6, 0, false)
 
 	ds.Endpoints = []*Endpoint{big, empty, contractors, eu, euDev, syd, partners}
+	addSecuritySettings(ds)
 	return ds
 }
 

@@ -107,6 +107,8 @@ func New(w io.Writer, f Format, opts Options) Writer {
 		fw = newTableWriter(w, true, opts)
 	case Line:
 		fw = newLineWriter(w)
+	case JUnit:
+		fw = newJUnitWriter(w)
 	default:
 		fw = newTableWriter(w, false, opts)
 	}
