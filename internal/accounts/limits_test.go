@@ -1,9 +1,14 @@
 package accounts_test
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/vpnsql/vpnsql/internal/accounts"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
@@ -103,4 +108,77 @@ func TestStallTimeout(t *testing.T) {
 		t.Errorf("%d throttled requests: the throttle was not retried", throttled)
 	}
 	t.Logf("failed after %v and %d throttled tries: %s", elapsed.Round(time.Millisecond), throttled, msg)
+}
+
+// TestConcurrencyLimits: SDK clients of one Limiter, many callers at once
+// against a slow fake: one region never has more than RegionConcurrency
+// requests in flight, two regions together never more than Concurrency.
+func TestConcurrencyLimits(t *testing.T) {
+	ds := ec2fake.ScaledDataset(2, 1, 1)
+	fake := ec2fake.New(ds)
+	run, err := ec2fake.Start(fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	fake.SetLatency(50 * time.Millisecond)
+	lim := accounts.NewLimiter(accounts.Limits{RegionConcurrency: 2, Concurrency: 3})
+
+	burst := func(regions ...string) int {
+		fake.ResetLog()
+		var wg sync.WaitGroup
+		for _, region := range regions {
+			cfg := aws.Config{Region: region, Credentials: clientvpn.DummyCredentials(), BaseEndpoint: aws.String(run.URL)}
+			lim.Apply(&cfg, "", region)
+			client := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.HTTPClient = clientvpn.ReadOnlyBody(o.HTTPClient) })
+			for range 6 {
+				wg.Go(func() {
+					if _, err := client.DescribeRegions(context.Background(), &ec2.DescribeRegionsInput{}); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		return fake.MaxInFlight()
+	}
+	if got := burst(ds.Regions[0]); got != 2 {
+		t.Errorf("one region: %d in flight at most, want the region limit 2", got)
+	}
+	if got := burst(ds.Regions...); got != 3 {
+		t.Errorf("two regions: %d in flight at most, want the process limit 3", got)
+	}
+	lim.SetLimits(accounts.Limits{RegionConcurrency: 1, Concurrency: 3})
+	if got := burst(ds.Regions[0]); got != 1 {
+		t.Errorf("after SetLimits: %d in flight at most, want 1", got)
+	}
+}
+
+// TestRateLimitSettings: vpnsql_config reads and sets the limits, and the
+// region limit bounds a scan.
+func TestRateLimitSettings(t *testing.T) {
+	ds := ec2fake.ScaledDataset(1, 8, 10)
+	env := vpntest.Start(t, ds, clientvpn.Config{})
+	var region, total int64
+	var stall string
+	if err := env.DB.QueryRow(`SELECT vpnsql_config('region_concurrency', 2), vpnsql_config('concurrency'),
+		vpnsql_config('stall_timeout', '90')`).Scan(&region, &total, &stall); err != nil {
+		t.Fatal(err)
+	}
+	if region != 2 || total != accounts.DefaultConcurrency || stall != "1m30s" {
+		t.Errorf("settings %d, %d, %q", region, total, stall)
+	}
+	for _, bad := range []string{`vpnsql_config('region_concurrency', 0)`, `vpnsql_config('stall_timeout', '0s')`} {
+		if _, err := env.DB.Exec(`SELECT ` + bad); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+	env.Fake.SetLatency(50 * time.Millisecond)
+	var n int
+	if err := env.DB.QueryRow(`SELECT count(*) FROM client_vpn_connections`).Scan(&n); err != nil || n != 80 {
+		t.Fatalf("count %d, %v", n, err)
+	}
+	if got := env.Fake.MaxInFlight(); got != 2 {
+		t.Errorf("%d requests in flight at most, want region_concurrency's 2", got)
+	}
 }
