@@ -31,7 +31,7 @@ func (b *bench) latencyBound(ctx context.Context) error {
 	defer f.Close()
 	f.SetLatency(l)
 
-	args := []string{"--endpoint-url", f.URL, "--region", "us-east-1", "--concurrency", strconv.Itoa(e),
+	args := []string{"--endpoint-url", f.URL, "--region", "us-east-1", "--concurrency", strconv.Itoa(e), "--region-concurrency", strconv.Itoa(e),
 		"--output", "csv", "--no-header", "SELECT count(*) FROM client_vpn_connections"}
 	var lastCalls, lastInFlight int
 	var cpu []float64

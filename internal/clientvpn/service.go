@@ -49,6 +49,10 @@ type Config struct {
 	// Limiter, when set, is shared with other Services (the limits are per
 	// account+region and process-wide); default: one of this Service's own.
 	Limiter *accounts.Limiter
+	// AccountID keys this Service's share of the Limiter ("": the
+	// configuration's own account), so that Services of different
+	// accounts sharing a Limiter are limited per account+region.
+	AccountID string
 }
 
 // Settings can change while the process runs (the vpnsql_config SQL
@@ -252,10 +256,9 @@ func (s *Service) client(ctx context.Context, region string) (*ec2.Client, error
 	if c, ok := s.clients[region]; ok {
 		return c, nil
 	}
-	// Retries, throttling and concurrency per account+region ("": the
-	// configuration's own account).
+	// Retries, throttling and concurrency per account+region.
 	cfg = cfg.Copy()
-	s.limiter.Apply(&cfg, "", region)
+	s.limiter.Apply(&cfg, s.cfg.AccountID, region)
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		o.Region = region
 		o.HTTPClient = ReadOnlyBody(o.HTTPClient)
