@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +29,7 @@ import (
 // every endpoint of both regions with the product's default limits.
 func (b *bench) fanOut(ctx context.Context) error {
 	n, l := b.sz.fanAccounts, b.sz.fanLatency
+	defer useBenchEnv()()
 	const endpoints, perEndpoint = 2, 300 // per region: one page each
 	regions := []string{"us-east-1", "us-east-2"}
 	ds := ec2fake.ScaledDataset(len(regions), endpoints, perEndpoint)
@@ -126,4 +129,29 @@ func (b *bench) fanOut(ctx context.Context) error {
 		len(regions), endpoints, perEndpoint, l, n, accounts.DefaultRegionConcurrency, accounts.DefaultConcurrency,
 		callsPerAccount, n, manyCalls, manyInFlight, b.sz.rounds))
 	return nil
+}
+
+// useBenchEnv gives this process the AWS environment the CLI runs get
+// (benchEnv): the machine's own AWS_* settings, such as a CA bundle every
+// configuration load would parse again, are not part of the measurement.
+// It returns the function that restores the environment.
+func useBenchEnv() (restore func()) {
+	saved := os.Environ()
+	for _, kv := range saved {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "VPNSQL_") {
+			os.Unsetenv(k)
+		}
+	}
+	for _, kv := range benchEnv() {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			os.Setenv(k, v)
+		}
+	}
+	return func() {
+		os.Clearenv()
+		for _, kv := range saved {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	}
 }
