@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -92,15 +93,20 @@ func (b *bench) fanOut(ctx context.Context) error {
 		return ms(d), nil
 	}
 	var oneCalls, manyCalls, manyInFlight int
+	var oneCPU, manyCPU []float64
 	one := contestant{"one account", func(ctx context.Context) (float64, error) {
 		f.resetCounts()
+		before := processCPU()
 		v, err := scan(ctx, 1)
+		oneCPU = append(oneCPU, ms(processCPU()-before))
 		oneCalls, _ = f.counts()
 		return v, err
 	}}
 	many := contestant{fmt.Sprintf("%d accounts", n), func(ctx context.Context) (float64, error) {
 		f.resetCounts()
+		before := processCPU()
 		v, err := scan(ctx, n)
+		manyCPU = append(manyCPU, ms(processCPU()-before))
 		manyCalls, manyInFlight = f.counts()
 		return v, err
 	}}
@@ -125,9 +131,10 @@ func (b *bench) fanOut(ctx context.Context) error {
 			"account is a clientvpn.Service with its own static keys, all %d sharing one accounts.Limiter (the process's), "+
 			"started at once; each scans both regions (listing, then every endpoint). Defaults: %d requests per account+region, "+
 			"%d in the process. One account makes %d calls; the %d accounts made %d with up to %d in flight. The ratio is the "+
-			"median of the per-round ratios, %d rounds after one warm-up.",
+			"median of the per-round ratios, %d rounds after one warm-up. CPU used by the harness process (the clients, the "+
+			"replayer and the fake together; median per run): %s for one account, %s for %d.",
 		len(regions), endpoints, perEndpoint, l, n, accounts.DefaultRegionConcurrency, accounts.DefaultConcurrency,
-		callsPerAccount, n, manyCalls, manyInFlight, b.sz.rounds))
+		callsPerAccount, n, manyCalls, manyInFlight, b.sz.rounds, fmtMS(median(oneCPU)), fmtMS(median(manyCPU)), n))
 	return nil
 }
 
@@ -154,4 +161,13 @@ func useBenchEnv() (restore func()) {
 			os.Setenv(k, v)
 		}
 	}
+}
+
+// processCPU is the user + system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
