@@ -14,7 +14,11 @@ func TestApplyLimits(t *testing.T) {
 	if cfg.Retryer == nil || cfg.Retryer().MaxAttempts() != DefaultMaxAttempts || len(cfg.APIOptions) != 1 {
 		t.Fatalf("retryer set: %t, %d API options", cfg.Retryer != nil, len(cfg.APIOptions))
 	}
-	if processLimiter.region("111122223333", "eu-west-1") != processLimiter.region("111122223333", "eu-west-1") {
+	first := processLimiter.region("111122223333", "eu-west-1")
+	if again := processLimiter.region("111122223333", "eu-west-1"); again != first {
 		t.Fatal("one account+region got two limiters")
+	}
+	if other := processLimiter.region("444455556666", "eu-west-1"); other == first {
+		t.Fatal("two accounts share one limiter")
 	}
 }
