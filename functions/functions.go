@@ -36,7 +36,7 @@ func Register(conn *sqlite.Conn, svc *clientvpn.Service, term *Terminator) error
 }
 
 // settingNames lists what vpnsql_config reads and writes.
-const settingNames = "region, concurrency, cache_ttl, strict"
+const settingNames = "region, concurrency, region_concurrency, stall_timeout, cache_ttl, strict"
 
 // config is vpnsql_config(name) and vpnsql_config(name, value): read or set
 // a setting for every connection of this process; it returns the value now
@@ -63,6 +63,10 @@ func config(svc *clientvpn.Service, args []any) (any, error) {
 		return strings.Join(s.Regions, ","), nil
 	case "concurrency":
 		return int64(s.Concurrency), nil
+	case "region_concurrency":
+		return int64(s.RegionConcurrency), nil
+	case "stall_timeout":
+		return s.StallTimeout.String(), nil
 	case "cache_ttl":
 		return s.CacheTTL.String(), nil
 	case "strict":
@@ -84,6 +88,18 @@ func parseSetting(name, value string) (func(*clientvpn.Settings), error) {
 			return nil, fmt.Errorf("concurrency %q: want a number from 1 to 256", value)
 		}
 		return func(s *clientvpn.Settings) { s.Concurrency = n }, nil
+	case "region_concurrency":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > 256 {
+			return nil, fmt.Errorf("region_concurrency %q: want a number from 1 to 256", value)
+		}
+		return func(s *clientvpn.Settings) { s.RegionConcurrency = n }, nil
+	case "stall_timeout":
+		d, err := ParseStallTimeout(value)
+		if err != nil {
+			return nil, err
+		}
+		return func(s *clientvpn.Settings) { s.StallTimeout = d }, nil
 	case "cache_ttl":
 		d, err := ParseTTL(value)
 		if err != nil {
@@ -101,9 +117,10 @@ func parseSetting(name, value string) (func(*clientvpn.Settings), error) {
 }
 
 // ApplyEnv applies the settings named in VPNSQL_REGION, VPNSQL_CONCURRENCY,
-// VPNSQL_CACHE_TTL and VPNSQL_STRICT (as getenv reads them) to s.
+// VPNSQL_REGION_CONCURRENCY, VPNSQL_STALL_TIMEOUT, VPNSQL_CACHE_TTL and
+// VPNSQL_STRICT (as getenv reads them) to s.
 func ApplyEnv(s *clientvpn.Settings, getenv func(string) string) error {
-	for _, name := range []string{"region", "concurrency", "cache_ttl", "strict"} {
+	for _, name := range []string{"region", "concurrency", "region_concurrency", "stall_timeout", "cache_ttl", "strict"} {
 		value := getenv("VPNSQL_" + strings.ToUpper(name))
 		if value == "" {
 			continue
@@ -137,6 +154,19 @@ func ParseTTL(value string) (time.Duration, error) {
 	d, err := time.ParseDuration(value)
 	if err != nil || d < 0 {
 		return 0, fmt.Errorf("cache_ttl %q: want a duration such as 30s or 2m, or 0 to turn the cache off", value)
+	}
+	return d, nil
+}
+
+// ParseStallTimeout reads a stall timeout: a Go duration ("90s", "10m") or
+// plain seconds, more than zero.
+func ParseStallTimeout(value string) (time.Duration, error) {
+	if secs, err := strconv.ParseFloat(value, 64); err == nil && secs > 0 {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("stall_timeout %q: want a duration such as 90s or 10m", value)
 	}
 	return d, nil
 }

@@ -6,7 +6,8 @@
 // entry.c exports sqlite3_extension_init and sqlite3_vpnsql_init. The
 // extension reads its settings from the environment: the standard AWS
 // variables (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_EC2, …) and
-// VPNSQL_REGION, VPNSQL_CONCURRENCY, VPNSQL_CACHE_TTL, VPNSQL_STRICT; the
+// VPNSQL_REGION, VPNSQL_CONCURRENCY, VPNSQL_REGION_CONCURRENCY,
+// VPNSQL_STALL_TIMEOUT, VPNSQL_CACHE_TTL, VPNSQL_STRICT; the
 // SQL function vpnsql_config changes them later. VPNSQL_ALLOW_TERMINATE=1
 // turns on the functions that terminate connections, and VPNSQL_AUDIT_LOG
 // says where their calls are recorded (docs/terminate.md); only the

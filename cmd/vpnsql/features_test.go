@@ -492,22 +492,42 @@ func TestCacheTTLFlag(t *testing.T) {
 	}
 }
 
-// TestMaxAttemptsFlag: --max-attempts bounds the tries of a throttled
-// request.
+// TestMaxAttemptsFlag: --max-attempts bounds the tries of a request that
+// fails with a retryable error other than throttling.
 func TestMaxAttemptsFlag(t *testing.T) {
 	e := contractors(t)
 	for _, n := range []int{1, 2} {
 		srv, flags := startFake(t, "us-east-1")
-		srv.SetThrottleEvery(1)
+		srv.SetRegionFault("us-east-1", "InternalError")
 		r := runWith(t, runOpts{env: fakeEnv}, append(flags, "--max-attempts", strconv.Itoa(n),
 			"SELECT count(*) FROM client_vpn_connections WHERE "+whereEndpoint(e))...)
 		if r.code != 1 {
 			t.Errorf("--max-attempts %d: exit %d, want 1", n, r.code)
 		}
-		checkOneErrorLine(t, r.stderr, "RequestLimitExceeded")
+		checkOneErrorLine(t, r.stderr, "InternalError")
 		if got := len(srv.Requests()); got != n {
 			t.Errorf("--max-attempts %d: %d requests, want %d", n, got, n)
 		}
+	}
+}
+
+// TestStallTimeoutFlag: throttling is retried beyond --max-attempts, until
+// --stall-timeout passes with nothing but throttles; then one line says so.
+func TestStallTimeoutFlag(t *testing.T) {
+	e := contractors(t)
+	srv, flags := startFake(t, "us-east-1")
+	srv.SetThrottleEvery(1)
+	r := runWith(t, runOpts{env: fakeEnv}, append(flags, "--max-attempts", "1", "--stall-timeout", "1s",
+		"SELECT count(*) FROM client_vpn_connections WHERE "+whereEndpoint(e))...)
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	checkOneErrorLine(t, r.stderr, "RequestLimitExceeded")
+	if !strings.Contains(r.stderr, "for 1s") || !strings.Contains(r.stderr, "stall_timeout") {
+		t.Errorf("stderr %q does not explain the stall", r.stderr)
+	}
+	if got := len(srv.Requests()); got < 2 {
+		t.Errorf("%d requests: throttling was not retried", got)
 	}
 }
 

@@ -268,6 +268,9 @@ func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), e
 			Concurrency: a.cfg.Concurrency,
 			CacheTTL:    cacheTTL,
 			Strict:      a.cfg.Strict,
+
+			RegionConcurrency: a.cfg.RegionConcurrency,
+			StallTimeout:      a.cfg.StallTimeout,
 		},
 		Profile:     a.cfg.Profile,
 		EndpointURL: a.cfg.EndpointURL,

@@ -29,6 +29,10 @@ type Config struct {
 	DB          string // SQLite database opened as "main"; ":memory:" by default
 	Timeout     time.Duration
 	Concurrency int
+	// RegionConcurrency bounds the requests in flight per account+region;
+	// StallTimeout is how long throttling may go on without progress.
+	RegionConcurrency int
+	StallTimeout      time.Duration
 	// CacheTTL is how long identical fetches are served from memory; 0
 	// turns the cache off.
 	CacheTTL    time.Duration
@@ -64,6 +68,9 @@ const (
 	DefaultConcurrency = clientvpn.DefaultConcurrency
 	DefaultCacheTTL    = clientvpn.DefaultCacheTTL
 	DefaultMaxAttempts = clientvpn.DefaultMaxAttempts
+
+	DefaultRegionConcurrency = clientvpn.DefaultRegionConcurrency
+	DefaultStallTimeout      = clientvpn.DefaultStallTimeout
 )
 
 // UsageError is a bad command line (unknown flag, bad value, missing
@@ -103,7 +110,12 @@ func flagSet(cfg *Config, format *string, params *[]string) *pflag.FlagSet {
 	fs.DurationVar(&cfg.Timeout, "timeout", 0,
 		"stop the run after `DURATION`, e.g. 30s or 5m (default 0: no limit);\n"+
 			"at the interactive prompt it bounds each statement")
-	fs.IntVar(&cfg.Concurrency, "concurrency", DefaultConcurrency, "AWS requests a query keeps in flight at most, `N` ≥ 1")
+	fs.IntVar(&cfg.Concurrency, "concurrency", DefaultConcurrency, "AWS requests in flight at most, all accounts and regions, `N` ≥ 1")
+	fs.IntVar(&cfg.RegionConcurrency, "region-concurrency", DefaultRegionConcurrency,
+		"AWS requests in flight at most per account and region, `N` ≥ 1")
+	fs.DurationVar(&cfg.StallTimeout, "stall-timeout", DefaultStallTimeout,
+		"throttled requests are retried until an account+region answers\n"+
+			"nothing but throttles for `DURATION`; then the query fails")
 	fs.DurationVar(&cfg.CacheTTL, "cache-ttl", DefaultCacheTTL,
 		"serve identical fetches (region, endpoint, filters) from memory for\n"+
 			"`DURATION`; 0 turns the cache off")
@@ -111,8 +123,9 @@ func flagSet(cfg *Config, format *string, params *[]string) *pflag.FlagSet {
 		"fail a query when a region or endpoint cannot be read, instead of\n"+
 			"printing a warning and returning the other rows")
 	fs.IntVar(&cfg.MaxAttempts, "max-attempts", DefaultMaxAttempts,
-		"tries per AWS request, `N` ≥ 1, the first included; throttling and\n"+
-			"network errors are retried with backoff")
+		"tries per AWS request, `N` ≥ 1, the first included, for failures\n"+
+			"other than throttling (5xx, network); throttling is retried\n"+
+			"until --stall-timeout")
 	fs.BoolVar(&cfg.AllowTerminate, "allow-terminate", false,
 		"turn on client_vpn_connections_terminate(…) and _terminate_user(…),\n"+
 			"which end sessions (off by default; every call is audited)")
@@ -178,6 +191,12 @@ func ParseArgs(args []string) (Config, error) {
 	}
 	if cfg.Concurrency < 1 {
 		return cfg, usageErrorf("--concurrency: %d is not a positive number", cfg.Concurrency)
+	}
+	if cfg.RegionConcurrency < 1 {
+		return cfg, usageErrorf("--region-concurrency: %d is not a positive number", cfg.RegionConcurrency)
+	}
+	if cfg.StallTimeout <= 0 {
+		return cfg, usageErrorf("--stall-timeout: %s is not a positive duration", cfg.StallTimeout)
 	}
 	if cfg.CacheTTL < 0 {
 		return cfg, usageErrorf("--cache-ttl: %s is negative (0 turns the cache off)", cfg.CacheTTL)
@@ -288,7 +307,7 @@ func Usage() string {
 			left += " " + name
 		}
 		switch f.Name {
-		case "output", "concurrency", "cache-ttl", "max-attempts":
+		case "output", "concurrency", "region-concurrency", "stall-timeout", "cache-ttl", "max-attempts":
 			usage += " (default " + f.DefValue + ")"
 		}
 		lines := strings.Split(usage, "\n")

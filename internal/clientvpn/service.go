@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -22,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/vpnsql/vpnsql/internal/accounts"
 )
 
 // Config says how to reach AWS and how queries behave. The zero value
@@ -37,13 +38,21 @@ type Config struct {
 	// Credentials, when set, replace the configuration chain's (the demo
 	// uses dummy keys).
 	Credentials aws.CredentialsProvider
-	// MaxAttempts per request, retries included (default 5). Throttling
-	// (RequestLimitExceeded) is retried with exponential backoff.
+	// MaxAttempts per request, retries included, for failures other than
+	// throttling (default 5). Throttling (RequestLimitExceeded) is retried
+	// with backoff until Settings.StallTimeout passes without progress.
 	MaxAttempts int
 	// MaxBackoff caps the wait between attempts (default 20s).
 	MaxBackoff time.Duration
 	// RequestTimeout bounds each HTTP attempt (default 60s).
 	RequestTimeout time.Duration
+	// Limiter, when set, is shared with other Services (the limits are per
+	// account+region and process-wide); default: one of this Service's own.
+	Limiter *accounts.Limiter
+	// AccountID keys this Service's share of the Limiter ("": the
+	// configuration's own account), so that Services of different
+	// accounts sharing a Limiter are limited per account+region.
+	AccountID string
 }
 
 // Settings can change while the process runs (the vpnsql_config SQL
@@ -52,10 +61,17 @@ type Settings struct {
 	// Regions a query covers when it binds none. Empty: the AWS
 	// configuration's region. "*": every region enabled for the account.
 	Regions []string
-	// Concurrency bounds the requests one scan keeps in flight (default 8;
-	// EC2's request-rate limits are per account and region, so more mostly
-	// buys throttling).
+	// Concurrency bounds the requests in flight in the whole process
+	// (default 64). A scan also runs at most this many tasks.
 	Concurrency int
+	// RegionConcurrency bounds the requests in flight to one account in one
+	// region (default 8; EC2's request-rate limits are per account and
+	// region, so more mostly buys throttling). A scan runs at most this
+	// many tasks per region in scope.
+	RegionConcurrency int
+	// StallTimeout: a request throttled for this long, while its account
+	// and region answered nothing but throttles, fails (default 5m).
+	StallTimeout time.Duration
 	// CacheTTL keeps identical fetches this long (default 30s; 0: off).
 	CacheTTL time.Duration
 	// Strict makes a failing region or endpoint fail the query instead of
@@ -65,10 +81,12 @@ type Settings struct {
 
 // Defaults of Config and Settings; the CLI shows them in --help.
 const (
-	DefaultMaxAttempts    = 5
-	DefaultConcurrency    = 8
-	DefaultCacheTTL       = 30 * time.Second
-	defaultRequestTimeout = 60 * time.Second
+	DefaultMaxAttempts       = accounts.DefaultMaxAttempts
+	DefaultConcurrency       = accounts.DefaultConcurrency
+	DefaultRegionConcurrency = accounts.DefaultRegionConcurrency
+	DefaultStallTimeout      = accounts.DefaultStallTimeout
+	DefaultCacheTTL          = 30 * time.Second
+	defaultRequestTimeout    = 60 * time.Second
 	// pageSize is the largest MaxResults the API accepts.
 	pageSize = 1000
 )
@@ -85,6 +103,7 @@ type Service struct {
 	mu       sync.Mutex
 	clients  map[string]*ec2.Client
 	settings Settings
+	limiter  *accounts.Limiter
 
 	cache    cache
 	warnings warnings
@@ -109,7 +128,12 @@ func New(cfg Config) *Service {
 	case cfg.CacheTTL < 0:
 		cfg.CacheTTL = 0
 	}
-	return &Service{cfg: cfg, clients: map[string]*ec2.Client{}, settings: cfg.Settings}
+	s := &Service{cfg: cfg, clients: map[string]*ec2.Client{}, limiter: cfg.Limiter}
+	if s.limiter == nil {
+		s.limiter = accounts.NewLimiter(accounts.Limits{})
+	}
+	s.UpdateSettings(func(set *Settings) { *set = cfg.Settings })
+	return s
 }
 
 // Settings returns the current settings.
@@ -127,9 +151,22 @@ func (s *Service) UpdateSettings(change func(*Settings)) {
 	if s.settings.Concurrency <= 0 {
 		s.settings.Concurrency = DefaultConcurrency
 	}
+	if s.settings.RegionConcurrency <= 0 {
+		s.settings.RegionConcurrency = DefaultRegionConcurrency
+	}
+	if s.settings.StallTimeout <= 0 {
+		s.settings.StallTimeout = DefaultStallTimeout
+	}
 	if s.settings.CacheTTL < 0 {
 		s.settings.CacheTTL = 0
 	}
+	s.limiter.SetLimits(accounts.Limits{
+		RegionConcurrency: s.settings.RegionConcurrency,
+		Concurrency:       s.settings.Concurrency,
+		StallTimeout:      s.settings.StallTimeout,
+		MaxAttempts:       s.cfg.MaxAttempts,
+		MaxBackoff:        s.cfg.MaxBackoff,
+	})
 }
 
 // Progress counts endpoints and rows of every scan of this Service.
@@ -144,14 +181,6 @@ func (s *Service) load(ctx context.Context) (aws.Config, error) {
 		if s.cfg.Credentials != nil {
 			opts = append(opts, config.WithCredentialsProvider(s.cfg.Credentials))
 		}
-		opts = append(opts, config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = s.cfg.MaxAttempts
-				if s.cfg.MaxBackoff > 0 {
-					o.MaxBackoff = s.cfg.MaxBackoff
-				}
-			})
-		}))
 		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(s.cfg.RequestTimeout)))
 		// The SDK logs to stderr by default; errors reach the user through SQL.
 		opts = append(opts, config.WithLogger(logging.Nop{}))
@@ -194,7 +223,7 @@ func (s *Service) ScanConnections(ctx context.Context, scan ConnectionScan) (*St
 		return nil, err
 	}
 	scan.Regions = regions
-	return ScanConnections(ctx, s, scan, s.scanOptions()), nil
+	return ScanConnections(ctx, s, scan, s.scanOptions(len(regions))), nil
 }
 
 // ScanEndpoints runs ScanEndpoints over this Service likewise.
@@ -204,12 +233,16 @@ func (s *Service) ScanEndpoints(ctx context.Context, scan EndpointScan) (*Stream
 		return nil, err
 	}
 	scan.Regions = regions
-	return ScanEndpoints(ctx, s, scan, s.scanOptions()), nil
+	return ScanEndpoints(ctx, s, scan, s.scanOptions(len(regions))), nil
 }
 
-func (s *Service) scanOptions() ScanOptions {
+// scanOptions bounds a scan of regions to RegionConcurrency tasks per
+// region and Concurrency in all: more would only wait for the limiter's
+// slots, each holding a page in memory.
+func (s *Service) scanOptions(regions int) ScanOptions {
 	set := s.Settings()
-	return ScanOptions{Concurrency: set.Concurrency, Strict: set.Strict, Warn: s.warnings.add, Progress: &s.progress}
+	tasks := min(set.Concurrency, set.RegionConcurrency*max(1, regions))
+	return ScanOptions{Concurrency: tasks, Strict: set.Strict, Warn: s.warnings.add, Progress: &s.progress}
 }
 
 // client returns the EC2 client of region, creating it on first use.
@@ -223,6 +256,9 @@ func (s *Service) client(ctx context.Context, region string) (*ec2.Client, error
 	if c, ok := s.clients[region]; ok {
 		return c, nil
 	}
+	// Retries, throttling and concurrency per account+region.
+	cfg = cfg.Copy()
+	s.limiter.Apply(&cfg, s.cfg.AccountID, region)
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		o.Region = region
 		o.HTTPClient = ReadOnlyBody(o.HTTPClient)

@@ -58,8 +58,9 @@ type ConnectionStatus struct {
 // dryRunOperation is the code of the API's "would have succeeded" answer.
 const dryRunOperation = "DryRunOperation"
 
-// Terminate calls TerminateClientVpnConnections once (throttling is
-// retried by the SDK's standard retryer). After a real terminate succeeds,
+// Terminate calls TerminateClientVpnConnections once (a throttled call,
+// which changed nothing, is retried as every call is: accounts.Limiter).
+// After a real terminate succeeds,
 // the cached connections of that endpoint are dropped, so the next SELECT
 // shows the new status. A failure is an *APIError carrying the AWS code.
 //

@@ -66,7 +66,11 @@
 // Every request is logged (Requests, ResetLog) with its action, region,
 // parameters, status and error code. MaxInFlight reports peak concurrency.
 // SetLatency delays answers (a request whose client gives up is dropped and
-// logged with Status 0), SetThrottleEvery answers every k-th request 503
+// logged with Status 0), SetTokenBucket gives every account+region (the
+// account is the access key) EC2's token bucket of an action class
+// (SetEC2TokenBuckets: AWS's sizes; SetOtherAutomation: other callers
+// draining it), whose empty bucket answers 503 RequestLimitExceeded;
+// SetThrottleEvery answers every k-th request 503
 // RequestLimitExceeded, SetRegionFault makes one region answer a given
 // error. Start listens on 127.0.0.1 only.
 //

@@ -27,6 +27,8 @@ type Server struct {
 	regionFaults map[string]string
 	now          func() time.Time
 
+	buckets buckets // EC2's request token buckets (throttle.go)
+
 	logMu sync.Mutex
 	log   []Request
 
@@ -190,6 +192,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	latency, throttleK, fault := s.latency, s.throttleK, s.regionFaults[region]
 	count := s.counter.Add(1) // under cfgMu, so SetThrottleEvery's reset is atomic with it
 	s.cfgMu.Unlock()
+	// A token is taken when the request arrives, as EC2 counts it.
+	throttled := signed && s.overRateLimit(r, action, region, params)
 
 	if latency > 0 {
 		t := time.NewTimer(latency)
@@ -203,7 +207,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	requestID := s.newRequestID()
-	body, err := s.answer(parseErr, action, region, signed, params, throttleK, count, fault, requestID)
+	var body []byte
+	var err *apiError
+	if throttled {
+		err = errThrottled()
+	} else {
+		body, err = s.answer(parseErr, action, region, signed, params, throttleK, count, fault, requestID)
+	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	if err != nil {

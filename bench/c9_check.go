@@ -12,7 +12,7 @@ import (
 	"github.com/vpnsql/vpnsql/queries"
 )
 
-// checkAll is contest 7: `vpnsql check` runs every control in one process,
+// checkAll is contest 9: `vpnsql check` runs every control in one process,
 // sharing the fetch cache, so it should take little more than its slowest
 // control alone. Contestants: the whole check, and each control on its own
 // (`check --control ID`), against the sample data behind per-request
@@ -64,9 +64,9 @@ func (b *bench) checkAll(ctx context.Context) error {
 		}
 	}
 	ratio := all / slowest
-	b.add(result{"7", "check: all " + fmt.Sprint(len(contestants)-1) + " controls in one run, against the slowest control alone (" + slowestName + ")",
+	b.add(result{"9", "check: all " + fmt.Sprint(len(contestants)-1) + " controls in one run, against the slowest control alone (" + slowestName + ")",
 		fmtMS(all), fmtMS(slowest), fmtRatio(ratio), "< 2x", verdict(ratio < 2)})
-	b.add(result{"7", "check: API requests of the whole check, against the controls run one by one",
+	b.add(result{"9", "check: API requests of the whole check, against the controls run one by one",
 		fmt.Sprint(allCalls), fmt.Sprintf("%d one by one", singleCalls), fmtRatio(float64(allCalls) / float64(singleCalls)), "", reportOnly})
 	b.explain("7", "vpnsql check.", fmt.Sprintf(
 		"The CLI against the sample data (the --demo dataset: %d regions, %d endpoints) served by the fake "+
