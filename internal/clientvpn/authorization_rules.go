@@ -105,7 +105,7 @@ func (s *Service) ScanAuthorizationRules(ctx context.Context, scan Authorization
 		return nil, err
 	}
 	scan.Regions = regions
-	return ScanAuthorizationRules(ctx, s, scan, s.scanOptions()), nil
+	return ScanAuthorizationRules(ctx, s, scan, s.scanOptions(len(regions))), nil
 }
 
 // scanPerEndpoint is the scan of a listing that the API answers per
