@@ -33,5 +33,8 @@ func Register(conn *sqlite.Conn, b Backend) error {
 	if err := conn.CreateModule("client_vpn_endpoints", endpointsColumns, &endpointsTable{backend: b}); err != nil {
 		return err
 	}
+	if err := conn.CreateModule(connectionLogName, connectionLogColumns, &connectionLogTable{backend: b}); err != nil {
+		return err
+	}
 	return conn.CreateModule("vpnsql_warnings", warningsColumns, &warningsTable{backend: b})
 }
