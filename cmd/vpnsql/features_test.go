@@ -195,8 +195,8 @@ func TestQueriesList(t *testing.T) {
 	}
 	recs := parseCSV(t, r.stdout)
 	all := queries.All()
-	if len(all) != 12 {
-		t.Errorf("%d saved queries, want 12", len(all))
+	if len(all) != 17 {
+		t.Errorf("%d saved queries, want 17", len(all))
 	}
 	if len(recs) != len(all)+1 || !slices.Equal(recs[0], []string{"name", "title", "parameters"}) {
 		t.Fatalf("listing:\n%s", r.stdout)
