@@ -319,3 +319,73 @@ func TestConnectionLogAccessDenied(t *testing.T) {
 		t.Errorf("warnings: %v", ws)
 	}
 }
+
+// TestConnectionLogJoinPlans: in joins with the endpoints, the live
+// connections and a user's own table, SQLite pushes the endpoint and the
+// time window into the log scan, and the joins return the log's rows.
+func TestConnectionLogJoinPlans(t *testing.T) {
+	ds := sample()
+	env := vpntest.Start(t, ds, clientvpn.Config{Settings: regionsOf(ds)})
+	env.Fake.LoadSampleLogs(testNow)
+	big := endpointByDescription(t, ds, ec2fake.SampleBigEndpoint)
+	small := endpointByDescription(t, ds, "Sydney office") // one log read per connection: keep it short
+	if _, err := env.DB.Exec(`CREATE TEMP TABLE roster(username TEXT PRIMARY KEY, department TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range big.Connections[:20] {
+		if _, err := env.DB.Exec(`INSERT OR IGNORE INTO roster VALUES (?, ?)`, c.Username, fmt.Sprint("dept", i%3)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const from, to = "2026-11-19", "2026-11-26 12:00"
+	for _, tc := range []struct {
+		name, query string
+		args        []any
+		logIndex    string // the log scan's IdxStr
+	}{
+		{"endpoints", `SELECT e.description, l.username FROM client_vpn_endpoints e
+			JOIN client_vpn_connection_log l ON l.clientVpnEndpointId = e.clientVpnEndpointId AND l.region = e.region
+			WHERE l.eventTime >= ? AND l.eventTime <= ?`, []any{from, to}, "clientVpnEndpointId,region;eventTime>=,eventTime<="},
+		{"connections", `SELECT c.connectionId, l.eventTime FROM client_vpn_connections c
+			JOIN client_vpn_connection_log l ON l.clientVpnEndpointId = c.clientVpnEndpointId AND l.connectionId = c.connectionId
+			WHERE c.clientVpnEndpointId = ? AND c.region = ? AND l.eventTime >= ?`, []any{small.ID, small.Region, from}, "clientVpnEndpointId,connectionId;eventTime>="},
+		{"roster", `SELECT r.department, l.username, l.eventTime FROM roster r
+			JOIN client_vpn_connection_log l ON l.username = r.username
+			WHERE l.clientVpnEndpointId = ? AND l.eventTime BETWEEN ? AND ?`, []any{big.ID, from, to}, "clientVpnEndpointId"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := queryPlan(t, env.DB, tc.query, tc.args...)
+			var logLine string
+			for _, line := range strings.Split(plan, "\n") {
+				if strings.HasPrefix(line, "SCAN l ") {
+					logLine = line
+				}
+			}
+			if !strings.Contains(logLine, "INDEX 0:"+tc.logIndex) || !strings.Contains(logLine, "eventTime>=") {
+				t.Errorf("plan:\n%s\nwant the log scanned with %s and the window", plan, tc.logIndex)
+			}
+			if rows := column(t, env.DB, `SELECT count(*) FROM (`+tc.query+`)`, tc.args...); rows[0] == "0" {
+				t.Errorf("the join returned no rows")
+			}
+		})
+	}
+}
+
+func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -32,8 +32,12 @@ type logStore struct {
 	groups   map[string]*logGroup // by region + "\x00" + name
 	denied   map[string]bool      // same keys: AccessDeniedException
 	throttle int                  // every k-th logs request is throttled
+	burst    int                  // the next burst logs requests are throttled
 	count    int
 	pageSize int // events per page; 0 means CloudWatch's 10,000
+	// repeatToken makes every page after the first answer the first
+	// page's nextToken again, as a broken server might.
+	repeatToken bool
 }
 
 // logGroup keeps all events of a group in FilterLogEvents order, so a page
@@ -110,6 +114,15 @@ func (s *Server) SetLogsThrottleEvery(k int) {
 	st.throttle, st.count = k, 0
 }
 
+// ThrottleLogsNext makes the next n CloudWatch Logs requests answer
+// ThrottlingException: a burst longer than the SDK's retries.
+func (s *Server) ThrottleLogsNext(n int) {
+	st := &s.logs
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.burst = n
+}
+
 // SetLogsPageSize sets how many events a FilterLogEvents page holds at most
 // (default 10,000, as CloudWatch).
 func (s *Server) SetLogsPageSize(n int) {
@@ -117,6 +130,15 @@ func (s *Server) SetLogsPageSize(n int) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.pageSize = n
+}
+
+// SetLogsRepeatToken makes FilterLogEvents hand out the same nextToken
+// again and again (a server bug a client must not loop on).
+func (s *Server) SetLogsRepeatToken(on bool) {
+	st := &s.logs
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.repeatToken = on
 }
 
 func (g *logGroup) sort() {
@@ -220,8 +242,12 @@ func (s *Server) answerLogs(action, region string, in filterLogEventsInput, json
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.count++
+	throttled := st.burst > 0
+	if throttled {
+		st.burst--
+	}
 	switch {
-	case st.throttle > 0 && st.count%st.throttle == 0:
+	case throttled || st.throttle > 0 && st.count%st.throttle == 0:
 		return nil, &logsError{"ThrottlingException", "Rate exceeded"}
 	case region == "":
 		return nil, &logsError{"UnrecognizedClientException", "The security token included in the request is invalid."}
@@ -287,6 +313,9 @@ func (s *Server) answerLogs(action, region string, in filterLogEventsInput, json
 	}
 	if pos < len(g.events) {
 		out.NextToken = "fake-logs-" + strconv.Itoa(pos)
+		if st.repeatToken && in.NextToken != "" {
+			out.NextToken = in.NextToken
+		}
 	}
 	b, _ := json.Marshal(out)
 	return b, nil
