@@ -116,6 +116,7 @@ func main() {
 		{"4", b.apiCalls},
 		{"5", b.startup},
 		{"6", b.memory},
+		{"7", b.connectionLog},
 	}
 	ctx := context.Background()
 	for _, c := range contests {
