@@ -236,6 +236,20 @@ func TestConnectionLogTimeWindow(t *testing.T) {
 		t.Errorf("> and <: %d rows, want %d", n, len(want)-2)
 	}
 
+	// connectionStartTime narrows startTime (less a margin for clock skew);
+	// a value that is not a time is left to SQLite.
+	env.Fake.ResetLog()
+	column(t, env.DB, `SELECT 1 FROM client_vpn_connection_log WHERE connectionStartTime >= '2026-11-25 10:00'`)
+	margin := lo.Add(3*24*time.Hour + 60*time.Minute - 5*time.Minute).UnixMilli() // 2026-11-25 09:55
+	for _, r := range env.Calls(filterLogEvents) {
+		if r.Params.Get("startTime") != fmt.Sprint(margin) || r.Params.Get("endTime") != "" {
+			t.Errorf("connectionStartTime >=: request %v, want startTime %d", r.Params, margin)
+		}
+	}
+	if _, err := env.DB.Exec(`SELECT * FROM client_vpn_connection_log WHERE connectionStartTime > 'x'`); err != nil {
+		t.Errorf("connectionStartTime > 'x': %v", err)
+	}
+
 	// A window that ends before it starts sends nothing.
 	env.Fake.ResetLog()
 	if got := column(t, env.DB, `SELECT 1 FROM client_vpn_connection_log WHERE eventTime >= '2026-11-23' AND eventTime < '2026-11-22'`); len(got) != 0 {

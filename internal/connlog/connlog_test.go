@@ -239,3 +239,11 @@ func TestCloseCancels(t *testing.T) {
 		t.Errorf("%d requests for a scan closed after its first page", after)
 	}
 }
+
+func TestStrictMakesAMissingGroupAnError(t *testing.T) {
+	_, r := fakeReader(t, 5, connlog.Options{Strict: func() bool { return true }})
+	_, err := readAll(t, r, connlog.Scan{Groups: []connlog.Group{{Region: "us-east-1", Name: "/missing"}}})
+	if err == nil || !strings.Contains(err.Error(), "/missing") || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Fatalf("strict scan of a missing group: %v", err)
+	}
+}

@@ -33,6 +33,9 @@ type Options struct {
 	// Warn receives each group the scan could not read (missing, access
 	// denied); its rows are missing from the result.
 	Warn func(region, group string, err error)
+	// Strict, if set and true when a scan starts, makes such a group the
+	// scan's error instead of a warning.
+	Strict func() bool
 	// Progress, if set, counts groups and rows.
 	Progress Progress
 	// MaxBackoff caps the wait before a page is asked for again after
@@ -183,6 +186,7 @@ func (r *Reader) ScanConnectionLog(ctx context.Context, scan Scan) *Stream {
 	if r.opts.Progress != nil {
 		r.opts.Progress.AddTasks(len(scan.Groups))
 	}
+	strict := r.opts.Strict != nil && r.opts.Strict()
 	slots := make(chan struct{}, r.opts.Concurrency)
 	var wg sync.WaitGroup
 	for i := range scan.Groups {
@@ -207,7 +211,7 @@ func (r *Reader) ScanConnectionLog(ctx context.Context, scan Scan) *Stream {
 			})
 			switch {
 			case err == nil || ctx.Err() != nil:
-			case tolerated(err):
+			case tolerated(err) && !strict:
 				if r.opts.Warn != nil {
 					r.opts.Warn(g.Region, g.Name, err)
 				}

@@ -29,6 +29,7 @@ func Install(cfg clientvpn.Config, terminate functions.TerminatePolicy) *clientv
 		Warn: func(region, group string, err error) {
 			svc.Warn(region, "FilterLogEvents", "log group "+group, err)
 		},
+		Strict: func() bool { return svc.Settings().Strict },
 	})
 	backend := struct {
 		*clientvpn.Service
