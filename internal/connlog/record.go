@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind is how a record value is typed in SQL.
@@ -89,7 +91,20 @@ type Record struct {
 // Parse reads one connection-log message. It never fails: a message that
 // is not a JSON object gives a Record with Valid false. Keys it does not
 // know are ignored here; the raw message keeps them.
+//
+// Records are flat objects of plain strings, so a scanner reads them
+// without encoding/json's reflection; anything it is not sure about (an
+// escape, invalid UTF-8, a syntax error) goes to encoding/json, which
+// decides.
 func Parse(message string) Record {
+	if rec, ok := parseFast(message); ok {
+		return rec
+	}
+	return parseJSON(message)
+}
+
+// parseJSON is Parse through encoding/json.
+func parseJSON(message string) Record {
 	var rec Record
 	var raw map[string]json.RawMessage
 	if json.Unmarshal([]byte(message), &raw) != nil || raw == nil {
@@ -101,21 +116,111 @@ func Parse(message string) Record {
 		if !ok {
 			continue
 		}
-		rec.Values[i] = value(Fields[i].Kind, v)
+		rec.Values[i] = value(Fields[i].Kind, string(v))
 	}
 	return rec
 }
 
+// parseFast reads a JSON object whose keys and string values hold no
+// escapes. ok false means "ask encoding/json", not "invalid".
+func parseFast(m string) (rec Record, ok bool) {
+	if !utf8.ValidString(m) {
+		return rec, false
+	}
+	i := skipSpace(m, 0)
+	if i >= len(m) || m[i] != '{' {
+		return rec, false
+	}
+	i = skipSpace(m, i+1)
+	if i < len(m) && m[i] == '}' {
+		return Record{Valid: true}, skipSpace(m, i+1) == len(m)
+	}
+	for {
+		key, next, ok := plainString(m, i)
+		if !ok {
+			return rec, false
+		}
+		i = skipSpace(m, next)
+		if i >= len(m) || m[i] != ':' {
+			return rec, false
+		}
+		i = skipSpace(m, i+1)
+		if i >= len(m) {
+			return rec, false
+		}
+		var raw string
+		switch m[i] {
+		case '"':
+			_, next, ok := plainString(m, i)
+			if !ok {
+				return rec, false
+			}
+			raw, i = m[i:next], next
+		case '{', '[':
+			return rec, false // nested values: rare, and encoding/json compacts them
+		default:
+			end := i
+			for end < len(m) && m[end] != ',' && m[end] != '}' && m[end] != ' ' && m[end] != '\t' && m[end] != '\n' && m[end] != '\r' {
+				end++
+			}
+			if !json.Valid([]byte(m[i:end])) {
+				return rec, false
+			}
+			raw, i = m[i:end], end
+		}
+		if f, known := fieldIndex[key]; known {
+			rec.Values[f] = value(Fields[f].Kind, raw)
+		}
+		i = skipSpace(m, i)
+		if i >= len(m) {
+			return rec, false
+		}
+		switch m[i] {
+		case ',':
+			i = skipSpace(m, i+1)
+		case '}':
+			rec.Valid = true
+			return rec, skipSpace(m, i+1) == len(m)
+		default:
+			return rec, false
+		}
+	}
+}
+
+// plainString reads a JSON string at m[i] with no escape or control
+// character, returning its contents and the index after its closing quote.
+func plainString(m string, i int) (s string, next int, ok bool) {
+	if i >= len(m) || m[i] != '"' {
+		return "", 0, false
+	}
+	for j := i + 1; j < len(m); j++ {
+		switch c := m[j]; {
+		case c == '"':
+			return m[i+1 : j], j + 1, true
+		case c == '\\' || c < 0x20:
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+func skipSpace(m string, i int) int {
+	for i < len(m) && (m[i] == ' ' || m[i] == '\t' || m[i] == '\n' || m[i] == '\r') {
+		i++
+	}
+	return i
+}
+
 // value converts one raw JSON value of a field of kind k.
-func value(k Kind, raw json.RawMessage) Value {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+func value(k Kind, raw string) Value {
+	raw = strings.TrimSpace(raw)
+	if len(raw) == 0 || raw == "null" {
 		return Value{}
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil || s == "NA" {
+		s, _, plain := plainString(raw, 0)
+		if !plain && json.Unmarshal([]byte(raw), &s) != nil || s == "NA" {
 			return Value{}
 		}
 		if k == Integer {
@@ -128,17 +233,17 @@ func value(k Kind, raw json.RawMessage) Value {
 		return Value{Present: true, Text: s}
 	case '{', '[':
 		var b bytes.Buffer
-		if json.Compact(&b, raw) != nil {
+		if json.Compact(&b, []byte(raw)) != nil {
 			return Value{}
 		}
 		return Value{Present: true, Text: b.String()}
 	default: // a JSON number or boolean
 		if k == Integer {
-			if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+			if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
 				return Value{Present: true, IsInt: true, Int: n}
 			}
 		}
-		return Value{Present: true, Text: string(raw)}
+		return Value{Present: true, Text: raw}
 	}
 }
 
