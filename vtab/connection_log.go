@@ -58,6 +58,7 @@ var connectionLogColumns = func() []sqlite.Column {
 	cols := []sqlite.Column{
 		{Name: "eventTime", Type: "TEXT"}, // the event's CloudWatch timestamp, UTC, YYYY-MM-DD HH:MM:SS.SSS
 	}
+	// Each record column's one-line description is its connlog.Field's Doc.
 	for _, f := range connlog.Fields {
 		typ := "TEXT" // the record's value, "NA" as NULL; JSON kinds are JSON text
 		if f.Kind == connlog.Integer {

@@ -24,35 +24,36 @@ type Field struct {
 	Key  string // as in the record: connection-id
 	Name string // camelCase, the column's name: connectionId
 	Kind Kind
+	Doc  string // one line, for the column's description
 }
 
 // Fields are the record's keys as AWS's Client VPN admin guide lists them
 // ("Connection logging"), in the table's column order.
 var Fields = [...]Field{
-	{"connection-log-type", "connectionLogType", Text},
-	{"connection-attempt-status", "connectionAttemptStatus", Text},
-	{"connection-reset-status", "connectionResetStatus", Text},
-	{"connection-attempt-failure-reason", "connectionAttemptFailureReason", Text},
-	{"connection-id", "connectionId", Text},
-	{"client-vpn-endpoint-id", "clientVpnEndpointId", Text},
-	{"transport-protocol", "transportProtocol", Text},
-	{"connection-start-time", "connectionStartTime", Text},
-	{"connection-last-update-time", "connectionLastUpdateTime", Text},
-	{"client-ip", "clientIp", Text},
-	{"client-ip-v6", "clientIpv6", Text},
-	{"common-name", "commonName", Text},
-	{"device-type", "deviceType", Text},
-	{"device-ip", "deviceIp", Text},
-	{"port", "port", Integer},
-	{"ingress-bytes", "ingressBytes", Integer},
-	{"egress-bytes", "egressBytes", Integer},
-	{"ingress-packets", "ingressPackets", Integer},
-	{"egress-packets", "egressPackets", Integer},
-	{"connection-end-time", "connectionEndTime", Text},
-	{"posture-compliance-statuses", "postureComplianceStatuses", JSON},
-	{"authorization-policy-evaluation", "authorizationPolicyEvaluation", JSON},
-	{"username", "username", Text},
-	{"connection-duration-seconds", "connectionDurationSeconds", Integer},
+	{"connection-log-type", "connectionLogType", Text, "connection-attempt or connection-reset"},
+	{"connection-attempt-status", "connectionAttemptStatus", Text, "successful, failed, waiting-for-assertion; NULL on resets"},
+	{"connection-reset-status", "connectionResetStatus", Text, "assertion-received, or NULL"},
+	{"connection-attempt-failure-reason", "connectionAttemptFailureReason", Text, "why an attempt failed, e.g. authorization-policy-deny"},
+	{"connection-id", "connectionId", Text, "the Client VPN connection id"},
+	{"client-vpn-endpoint-id", "clientVpnEndpointId", Text, "the endpoint the record is about (from the record itself)"},
+	{"transport-protocol", "transportProtocol", Text, "udp or tcp"},
+	{"connection-start-time", "connectionStartTime", Text, "when the connection started, UTC YYYY-MM-DD HH:MM:SS"},
+	{"connection-last-update-time", "connectionLastUpdateTime", Text, "when the record's counters were last updated, UTC"},
+	{"client-ip", "clientIp", Text, "the client's address in the client CIDR"},
+	{"client-ip-v6", "clientIpv6", Text, "the client's IPv6 address, if any"},
+	{"common-name", "commonName", Text, "the client certificate's common name"},
+	{"device-type", "deviceType", Text, "the client device's type (mac, windows, ...)"},
+	{"device-ip", "deviceIp", Text, "the client device's public IP address"},
+	{"port", "port", Integer, "the client's source port"},
+	{"ingress-bytes", "ingressBytes", Integer, "bytes sent by the client so far"},
+	{"egress-bytes", "egressBytes", Integer, "bytes received by the client so far"},
+	{"ingress-packets", "ingressPackets", Integer, "packets sent by the client so far"},
+	{"egress-packets", "egressPackets", Integer, "packets received by the client so far"},
+	{"connection-end-time", "connectionEndTime", Text, "when the connection ended, UTC; NULL while open or when the attempt failed"},
+	{"posture-compliance-statuses", "postureComplianceStatuses", JSON, "the client-connect handler's posture statuses"},
+	{"authorization-policy-evaluation", "authorizationPolicyEvaluation", JSON, "the authorization policy's evaluation, JSON (result, evaluation-type, reason, ...)"},
+	{"username", "username", Text, "the directory or SAML user name"},
+	{"connection-duration-seconds", "connectionDurationSeconds", Integer, "the session's duration in seconds"},
 }
 
 // Field indexes the table and tests refer to by name.
