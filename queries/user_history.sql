@@ -7,22 +7,33 @@
 
 -- username goes to CloudWatch as a filter pattern and the window as startTime/endTime.
 -- Duration and bytes come from the connection-reset record; an open session has none yet.
-WITH w(a, b) AS MATERIALIZED (SELECT datetime(:now, printf('-%d hours', :hours)), datetime(:now))
-SELECT l.region,
-       min(l.connectionStartTime) AS started,
-       max(l.connectionEndTime) AS ended,
-       CASE max(l.connectionAttemptStatus = 'failed') WHEN 1 THEN 'failed: ' || max(l.connectionAttemptFailureReason)
-            ELSE CASE WHEN max(l.connectionEndTime) IS NULL THEN 'open' ELSE 'ended' END END AS outcome,
-       printf('%d:%02d:%02d', max(l.connectionDurationSeconds) / 3600,
-              max(l.connectionDurationSeconds) % 3600 / 60, max(l.connectionDurationSeconds) % 60) AS duration,
-       max(l.connectionDurationSeconds) AS duration_s,
-       max(l.ingressBytes) AS ingress_bytes,
-       max(l.egressBytes) AS egress_bytes,
-       max(l.deviceIp) AS device_ip,
-       max(l.deviceType) AS device_type,
-       l.connectionId AS connection_id,
-       l.clientVpnEndpointId AS endpoint_id
-FROM w, client_vpn_connection_log AS l
-WHERE l.username = :user AND l.eventTime >= w.a AND l.eventTime <= w.b
-GROUP BY l.region, l.clientVpnEndpointId, l.connectionId
+WITH w(a, b) AS MATERIALIZED (SELECT datetime(:now, printf('-%d hours', :hours)), datetime(:now)),
+s AS (
+  SELECT l.region, l.clientVpnEndpointId, l.connectionId,
+         min(l.connectionStartTime) AS started,
+         max(l.connectionEndTime) AS ended,
+         max(CASE WHEN l.connectionAttemptStatus = 'failed' THEN l.connectionAttemptFailureReason END) AS failure,
+         max(CASE WHEN l.connectionLogType = 'connection-reset' THEN l.connectionDurationSeconds END) AS secs,
+         max(CASE WHEN l.connectionLogType = 'connection-reset' THEN l.ingressBytes END) AS ingress,
+         max(CASE WHEN l.connectionLogType = 'connection-reset' THEN l.egressBytes END) AS egress,
+         max(l.deviceIp) AS device_ip,
+         max(l.deviceType) AS device_type
+  FROM w, client_vpn_connection_log AS l
+  WHERE l.username = :user AND l.eventTime >= w.a AND l.eventTime <= w.b
+  GROUP BY l.region, l.clientVpnEndpointId, l.connectionId
+)
+SELECT region,
+       started,
+       ended,
+       CASE WHEN failure IS NOT NULL THEN 'failed: ' || failure
+            WHEN ended IS NULL THEN 'open' ELSE 'ended' END AS outcome,
+       CASE WHEN secs IS NOT NULL THEN printf('%d:%02d:%02d', secs / 3600, secs % 3600 / 60, secs % 60) END AS duration,
+       secs AS duration_s,
+       ingress AS ingress_bytes,
+       egress AS egress_bytes,
+       device_ip,
+       device_type,
+       connectionId AS connection_id,
+       clientVpnEndpointId AS endpoint_id
+FROM s
 ORDER BY started, connection_id;
