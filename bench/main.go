@@ -129,6 +129,7 @@ func main() {
 		{"7", b.fanOut},
 		{"8", b.throttled},
 		{"9", b.checkAll},
+		{"10", b.connectionLog},
 	}
 	ctx := context.Background()
 	for _, c := range contests {

@@ -115,6 +115,7 @@ func TestParseControlRejects(t *testing.T) {
 func TestControlsGolden(t *testing.T) {
 	ds := ec2fake.SampleDataset(goldenNow)
 	env := vpntest.Start(t, ds, clientvpn.Config{Settings: clientvpn.Settings{Regions: ds.Regions}})
+	env.Fake.LoadSampleLogs(goldenNow) // for failed_logins
 	for _, c := range Controls() {
 		t.Run(c.Name, func(t *testing.T) {
 			for _, table := range c.Needs {

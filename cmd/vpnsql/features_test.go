@@ -31,7 +31,9 @@ import (
 // flags that point vpnsql at it.
 func startFake(t *testing.T, regions string) (*ec2fake.Server, []string) {
 	t.Helper()
-	srv := ec2fake.New(ec2fake.SampleDataset(time.Now()))
+	now := time.Now()
+	srv := ec2fake.New(ec2fake.SampleDataset(now))
+	srv.LoadSampleLogs(now) // as --demo does: the connection-log table and control read it
 	running, err := ec2fake.Start(srv)
 	if err != nil {
 		t.Fatal(err)
@@ -195,8 +197,8 @@ func TestQueriesList(t *testing.T) {
 	}
 	recs := parseCSV(t, r.stdout)
 	all := queries.All()
-	if len(all) != 12 {
-		t.Errorf("%d saved queries, want 12", len(all))
+	if len(all) != 17 {
+		t.Errorf("%d saved queries, want 17", len(all))
 	}
 	if len(recs) != len(all)+1 || !slices.Equal(recs[0], []string{"name", "title", "answers", "parameters"}) {
 		t.Fatalf("listing:\n%s", r.stdout)

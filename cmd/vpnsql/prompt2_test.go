@@ -24,8 +24,8 @@ func TestPromptCompletionHistoryExit(t *testing.T) {
 	s.typeText("SELECT count(DIST")
 	s.keys("Tab")
 	s.typeText("username) AS n FROM client_vpn_conn")
-	s.keys("Tab") // client_vpn_connections, or client_vpn_connections_terminate…
-	s.typeText(" WHERE clientVpnEndpointId = '" + contractors(t).ID + "' AND usern")
+	s.keys("Tab") // the common prefix of client_vpn_connection_log, client_vpn_connections, …
+	s.typeText("s WHERE clientVpnEndpointId = '" + contractors(t).ID + "' AND usern")
 	s.keys("Tab")
 	s.waitFor(regexp.MustCompile(`vpnsql> SELECT count\(DISTINCT username\) AS n FROM client_vpn_connections WHERE clientVpnEndpointId = '\S+' AND username\s*\z`), 10*time.Second)
 	s.keys("C-u")

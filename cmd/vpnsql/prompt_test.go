@@ -254,7 +254,7 @@ func TestPromptSavedQueries(t *testing.T) {
 	s := startPrompt(t, nil, "--demo", "-o", "csv")
 	s.waitPrompt(1)
 	s.typeLine(".queries")
-	s.waitFor(regexp.MustCompile(`(?m)^name,title,answers,parameters\nactive_connections,(?s:.*)^top_talkers,Top talkers by bytes,.*,limit=20\nvpnsql>\s*\z`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)^name,title,answers,parameters\nactive_connections,(?s:.*)^top_talkers,Top talkers by bytes,.*,limit=20\n(?s:.*)^user_history,.*\nvpnsql>\s*\z`), 10*time.Second)
 	s.typeLine(".run top_talkers limit=2")
 	s.waitFor(regexp.MustCompile(`(?m)^who,identity,sessions,.*\n[^\n]+\n[^\n]+\nvpnsql>\s*\z`), 20*time.Second)
 	s.typeLine(".run long_sessions hours=1 now='2026-01-01 00:00:00'")

@@ -288,8 +288,11 @@ func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), e
 	}
 	stop = func() {}
 	if a.cfg.Demo {
-		ds := ec2fake.SampleDataset(time.Now().UTC())
-		srv, err := ec2fake.Start(ec2fake.New(ds))
+		now := time.Now().UTC()
+		ds := ec2fake.SampleDataset(now)
+		fake := ec2fake.New(ds)
+		fake.LoadSampleLogs(now) // the connection log's week of history
+		srv, err := ec2fake.Start(fake)
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("starting the demo server: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,8 @@ type Server struct {
 
 	logMu sync.Mutex
 	log   []Request
+
+	logs logStore // CloudWatch Logs (logs.go)
 
 	counter     atomic.Int64 // requests received since the last SetThrottleEvery
 	requestSeq  atomic.Int64 // for request ids
@@ -166,6 +169,10 @@ func regionOf(r *http.Request) (string, bool) {
 
 // ServeHTTP answers one EC2 Query request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_20140328.") {
+		s.serveLogs(w, r) // CloudWatch Logs, logs.go
+		return
+	}
 	// A request counts as in flight until its answer is written: once the
 	// client can have the answer, it may already be sending the next one.
 	n := s.inFlight.Add(1)
