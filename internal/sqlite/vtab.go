@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime/cgo"
 	"strings"
 	"sync"
@@ -109,8 +110,13 @@ type IndexInfo struct {
 }
 
 // CreateModule declares an eponymous virtual table: usable as name without
-// CREATE VIRTUAL TABLE.
+// CREATE VIRTUAL TABLE. Once the connect hook returns, the entry point
+// also creates it as temp.name, so no table of a database file can shadow
+// it. It is marked innocuous: it only reads.
 func (c *Conn) CreateModule(name string, columns []Column, t Table) error {
+	if !plainName.MatchString(name) {
+		return fmt.Errorf("create module %q: the name must be a plain SQL identifier", name)
+	}
 	schema := declareSchema(columns)
 	cname, cschema := C.CString(name), C.CString(schema)
 	defer C.free(unsafe.Pointer(cname))
@@ -120,8 +126,12 @@ func (c *Conn) CreateModule(name string, columns []Column, t Table) error {
 	if rc != resultOK {
 		return fmt.Errorf("create module %s: SQLite error %d", name, int(rc))
 	}
+	c.modules = append(c.modules, name)
 	return nil
 }
+
+// plainName is an identifier SQL takes without quotes (keywords aside).
+var plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func declareSchema(columns []Column) string {
 	var b strings.Builder

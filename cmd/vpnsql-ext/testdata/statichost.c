@@ -6,7 +6,9 @@
 **
 ** usage: statichost EXTENSION SQL...   (prints rows as a|b|c)
 ** With INTERRUPT_AFTER_MS set, a second thread calls sqlite3_interrupt then,
-** as the sqlite3 shell does on Ctrl-C.
+** as the sqlite3 shell does on Ctrl-C. STATICHOST_DB names a database file
+** to open instead of :memory:, and STATICHOST_BEFORE_LOAD is SQL to run
+** before the extension is loaded (to read a file's schema first).
 */
 #include <pthread.h>
 #include <stdio.h>
@@ -38,7 +40,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   printf("host sqlite %s\n", sqlite3_libversion());
-  if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 1;
+  if (sqlite3_open(getenv("STATICHOST_DB") ? getenv("STATICHOST_DB") : ":memory:", &db) != SQLITE_OK) return 1;
+  if (getenv("STATICHOST_BEFORE_LOAD") &&
+      sqlite3_exec(db, getenv("STATICHOST_BEFORE_LOAD"), print_row, 0, &err) != SQLITE_OK) {
+    fprintf(stderr, "Error: %s\n", err);
+    return 1;
+  }
   sqlite3_enable_load_extension(db, 1);
   if (sqlite3_load_extension(db, argv[1], 0, &err) != SQLITE_OK) {
     fprintf(stderr, "load: %s\n", err);
