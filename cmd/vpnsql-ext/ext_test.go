@@ -268,8 +268,10 @@ func TestShellTerminate(t *testing.T) {
 		t.Fatalf("requests %q, want %q", actions, wantActions)
 	}
 	b, _ := os.ReadFile(audit)
-	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 2 ||
-		!strings.Contains(lines[0], `"outcome":"would-succeed"`) || !strings.Contains(lines[1], `"outcome":"succeeded"`) {
+	// Write-ahead: each sent call's intent, then its outcome.
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 4 ||
+		!strings.Contains(lines[0], `"outcome":"sending"`) || !strings.Contains(lines[1], `"outcome":"would-succeed"`) ||
+		!strings.Contains(lines[2], `"outcome":"sending"`) || !strings.Contains(lines[3], `"outcome":"succeeded"`) {
 		t.Fatalf("audit log %q", b)
 	}
 

@@ -26,9 +26,7 @@ import "C"
 
 import (
 	"errors"
-	"fmt"
 	"runtime/cgo"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -43,9 +41,6 @@ const (
 // Conn is one SQLite connection during its extension initialisation.
 type Conn struct {
 	db *C.sqlite3
-	// modules are the tables declared on this connection, pinned in temp
-	// once the hook has run (see pinModules).
-	modules []string
 }
 
 // Version is the host's sqlite3_libversion_number(), e.g. 3040001, or 0
@@ -79,44 +74,13 @@ func goConnect(db *C.sqlite3, errOut **C.char) C.int {
 		setError(errOut, errors.New("vpnsql: nothing registered (sqlite.OnConnect was not called)"))
 		return resultError
 	}
-	conn := &Conn{db: db}
-	if err := hook(conn); err != nil {
-		setError(errOut, err)
-		return resultError
-	}
-	if err := conn.pinModules(); err != nil {
+	if err := hook(&Conn{db: db}); err != nil {
 		setError(errOut, err)
 		return resultError
 	}
 	return resultOK
 }
 
-// pinModules creates every table declared on the connection in its temp
-// schema, so that an unqualified name always means the live table: SQLite
-// looks names up in temp first, then main, then attached databases, and
-// only then in eponymous tables. Without this, a table or view called
-// client_vpn_connections in a database file (opened, or attached later)
-// would be served in its place, silently. A table the session itself put
-// in temp under that name beforehand is kept.
-func (c *Conn) pinModules() error {
-	for _, name := range c.modules {
-		// Names are plain identifiers (CreateModule checks), so the
-		// statement needs no quoting and .schema shows it as written.
-		sql := C.CString(fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS temp.%s USING %s", name, name))
-		var errMsg *C.char
-		rc := C.vp_exec(c.db, sql, &errMsg)
-		C.free(unsafe.Pointer(sql))
-		if rc != resultOK {
-			msg := "SQLite error " + strconv.Itoa(int(rc))
-			if errMsg != nil {
-				msg = C.GoString(errMsg)
-				C.vp_free(unsafe.Pointer(errMsg))
-			}
-			return fmt.Errorf("vpnsql: %s (while creating temp.%s, which keeps tables of database files from taking the live table's place)", msg, name)
-		}
-	}
-	return nil
-}
 
 // setError hands err to SQLite as a message it will free.
 func setError(out **C.char, err error) {

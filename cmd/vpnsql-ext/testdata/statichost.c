@@ -4,7 +4,8 @@
 ** proves the extension uses only the API table it is handed, never symbols
 ** of a libsqlite3 it happens to share with the host.
 **
-** usage: statichost EXTENSION SQL...   (prints rows as a|b|c)
+** usage: statichost EXTENSION SQL...   (prints rows as a|b|c; after an
+** error it goes on with the next SQL and exits 1 at the end)
 ** With INTERRUPT_AFTER_MS set, a second thread calls sqlite3_interrupt then,
 ** as the sqlite3 shell does on Ctrl-C. STATICHOST_DB names a database file
 ** to open instead of :memory:, and STATICHOST_BEFORE_LOAD is SQL to run
@@ -54,11 +55,14 @@ int main(int argc, char **argv) {
   if (getenv("INTERRUPT_AFTER_MS")) {
     pthread_create(&interrupter, 0, interrupt_later, (void *)atol(getenv("INTERRUPT_AFTER_MS")));
   }
+  /* Like the sqlite3 shell reading a script: report an error, go on. */
+  int failed = 0;
   for (int i = 2; i < argc; i++) {
     if (sqlite3_exec(db, argv[i], print_row, 0, &err) != SQLITE_OK) {
       fprintf(stderr, "Error: %s\n", err);
-      return 1;
+      sqlite3_free(err);
+      failed = 1;
     }
   }
-  return sqlite3_close(db) == SQLITE_OK ? 0 : 1;
+  return sqlite3_close(db) == SQLITE_OK && !failed ? 0 : 1;
 }
