@@ -134,12 +134,12 @@ func ExampleOptions_allowTerminate() {
 	fmt.Println("now:", statuses, err)
 
 	audit, _ := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
-	fmt.Println("audit lines:", strings.Count(string(audit), "\n"))
+	fmt.Println("audit lines:", strings.Count(string(audit), "\n"), "(an intent and an outcome per call)")
 	// Output:
 	// dry run would succeed: true <nil>
 	// answered: 3 terminating <nil>
 	// now: terminated,terminated,terminated <nil>
-	// audit lines: 2
+	// audit lines: 4 (an intent and an outcome per call)
 }
 
 // TestGoDoorAuditLogEnv: VPNSQL_AUDIT_LOG sets the audit log when

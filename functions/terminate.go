@@ -167,8 +167,8 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 		return nil, refusal
 	}
 
-	// The log must take the record before anything is sent.
-	pending, err := t.log.Begin()
+	// Write-ahead: the intent must be on disk before anything is sent.
+	pending, err := t.log.Begin(rec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w; nothing was sent (every terminate call is recorded, so none is made without the audit log)", name, err)
 	}
@@ -198,7 +198,7 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 		if callErr != nil {
 			return nil, fmt.Errorf("%w; the audit record could not be written either: %v", callErr, err)
 		}
-		return nil, fmt.Errorf("%s: the request was sent and answered %s, but the audit record could not be written: %v", name, answer, err)
+		return nil, fmt.Errorf("%s: the request was sent and answered %s, but its outcome could not be added to the audit log (its intent is there): %v", name, answer, err)
 	}
 	if callErr != nil {
 		return nil, callErr

@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -124,6 +125,46 @@ func auditRecords(t *testing.T, path string) []map[string]any {
 	return out
 }
 
+// outcomes checks that every outcome of a sent call follows its intent
+// record ("sending", same call id, written before the request), and
+// returns the records without the intents.
+func outcomes(t *testing.T, recs []map[string]any) []map[string]any {
+	t.Helper()
+	intents := map[any]map[string]any{}
+	var out []map[string]any
+	for _, r := range recs {
+		if r["outcome"] == "sending" {
+			if r["call"] == nil || intents[r["call"]] != nil {
+				t.Fatalf("intent without a fresh call id: %v", r)
+			}
+			intents[r["call"]] = r
+			continue
+		}
+		switch r["outcome"] {
+		case "refused", "invalid":
+			if _, ok := r["call"]; ok {
+				t.Fatalf("a call refused before sending has a call id: %v", r)
+			}
+		default:
+			intent := intents[r["call"]]
+			if intent == nil {
+				t.Fatalf("outcome without an intent before it: %v", r)
+			}
+			for _, k := range []string{"function", "clientVpnEndpointId", "region", "connectionId", "username", "dryRun"} {
+				if !reflect.DeepEqual(intent[k], r[k]) {
+					t.Fatalf("intent %v and outcome %v differ in %s", intent, r, k)
+				}
+			}
+			delete(intents, r["call"])
+		}
+		out = append(out, r)
+	}
+	if len(intents) != 0 {
+		t.Fatalf("intents without an outcome: %v", intents)
+	}
+	return out
+}
+
 // checkRecord compares the listed fields of an audit record and checks the
 // fields every record has.
 func checkRecord(t *testing.T, rec map[string]any, want map[string]any) {
@@ -184,7 +225,7 @@ func TestTerminateByID(t *testing.T) {
 		t.Fatalf("%d describe requests, want 2 (the cache must be dropped)", n)
 	}
 
-	recs := auditRecords(t, env.AuditLog)
+	recs := outcomes(t, auditRecords(t, env.AuditLog))
 	if len(recs) != 1 {
 		t.Fatalf("%d audit records, want 1", len(recs))
 	}
@@ -252,7 +293,7 @@ func TestTerminateByUser(t *testing.T) {
 	if after != "terminated,terminated,terminated" {
 		t.Fatalf("after: %s", after)
 	}
-	recs := auditRecords(t, env.AuditLog)
+	recs := outcomes(t, auditRecords(t, env.AuditLog))
 	if len(recs) != 1 {
 		t.Fatalf("%d audit records, want 1", len(recs))
 	}
@@ -283,7 +324,7 @@ func TestTerminateOffByDefault(t *testing.T) {
 	if reqs := env.Fake.Requests(); len(reqs) != 0 {
 		t.Fatalf("%d requests sent while terminating is off: %v", len(reqs), reqs)
 	}
-	recs := auditRecords(t, env.AuditLog)
+	recs := outcomes(t, auditRecords(t, env.AuditLog))
 	if len(recs) != 3 {
 		t.Fatalf("%d audit records, want 3", len(recs))
 	}
@@ -355,8 +396,18 @@ func TestViewAndTriggerRefused(t *testing.T) {
 	if got := env.Fake.Dataset().Endpoint(e.ID).Connections[slices.Index(e.Connections, c)].StatusCode; got != "active" {
 		t.Fatalf("connection is %s", got)
 	}
-	// At top level the same call runs.
-	if got := queryString(t, db, `SELECT `+call+`->'connectionStatuses'->0->'currentStatus'->>'code'`); got != "terminating" {
+	// Even typed at top level, the call is refused while the file stores
+	// SQL naming the function (SQLite's own check is incomplete in some
+	// hosts, see internal/sqlite), with an error naming the object.
+	err = queryErr(t, db, `SELECT `+call)
+	if want := "client_vpn_connections_terminate: refused: view main.innocent, stored in a database file"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("top-level call in the trap: %v, want %q", err, want)
+	}
+	if reqs := env.Fake.Requests(); len(reqs) != 0 {
+		t.Fatalf("%d requests sent", len(reqs))
+	}
+	// In a session without such a file, the same call runs.
+	if got := queryString(t, env.DB, `SELECT `+call+`->'connectionStatuses'->0->'currentStatus'->>'code'`); got != "terminating" {
 		t.Fatalf("top-level call answered %s", got)
 	}
 }
@@ -411,7 +462,7 @@ func TestDryRun(t *testing.T) {
 	}
 	wantParams(t, calls[0], url.Values{"ClientVpnEndpointId": {e.ID}, "ConnectionId": {unknown}, "DryRun": {"true"}})
 
-	recs := auditRecords(t, env.AuditLog)
+	recs := outcomes(t, auditRecords(t, env.AuditLog))
 	if len(recs) != 4 {
 		t.Fatalf("%d audit records, want 4", len(recs))
 	}
@@ -443,7 +494,7 @@ func TestTerminateUnknown(t *testing.T) {
 	if n := len(env.Calls(terminateAction)); n != 4 {
 		t.Fatalf("%d terminate requests, want 4", n)
 	}
-	recs := auditRecords(t, env.AuditLog)
+	recs := outcomes(t, auditRecords(t, env.AuditLog))
 	if len(recs) != 4 {
 		t.Fatalf("%d audit records, want 4", len(recs))
 	}
@@ -501,7 +552,7 @@ func TestTerminateBadArguments(t *testing.T) {
 	if reqs := env.Fake.Requests(); len(reqs) != 0 {
 		t.Fatalf("%d requests sent for bad arguments", len(reqs))
 	}
-	recs := auditRecords(t, env.AuditLog)
+	recs := outcomes(t, auditRecords(t, env.AuditLog))
 	if len(recs) != 14 {
 		t.Fatalf("%d audit records, want 14", len(recs))
 	}
@@ -546,6 +597,98 @@ func TestAuditLogUnwritable(t *testing.T) {
 	err := queryErr(t, env.DB, `SELECT client_vpn_connections_terminate_user('cvpn-endpoint-0123456789abcdef0', 'us-east-1', 'x')`)
 	if !strings.Contains(err.Error(), "turned off") || !strings.Contains(err.Error(), "audit record could not be written") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestAuditWriteAhead: the intent record is on disk before the request
+// leaves; when it cannot be written (here the log may not grow:
+// RLIMIT_FSIZE stands in for a full disk without privileges), nothing is
+// sent, dry run or not.
+func TestAuditWriteAhead(t *testing.T) {
+	env, e := allowed(t)
+	c := firstActive(t, e)
+	// While the request is in flight (the fake holds it), the intent is
+	// already in the log.
+	env.Fake.SetLatency(time.Second)
+	done := make(chan string, 1)
+	go func() {
+		var s sql.NullString
+		_ = env.DB.QueryRow(`SELECT client_vpn_connections_terminate(?, ?, ?, TRUE)`, e.ID, e.Region, c.ConnectionID).Scan(&s)
+		done <- s.String
+	}()
+	for deadline := time.Now().Add(20 * time.Second); env.Fake.MaxInFlight() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached the fake")
+		}
+	}
+	if recs := auditRecords(t, env.AuditLog); len(recs) != 1 || recs[0]["outcome"] != "sending" || recs[0]["dryRun"] != true {
+		t.Fatalf("the log while the request was in flight: %v", recs)
+	}
+	<-done
+	env.Fake.SetLatency(0)
+
+	st, err := os.Stat(env.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	limitFileSize(t, uint64(st.Size()))
+	env.Fake.ResetLog()
+	for _, dry := range []string{"TRUE", "FALSE"} {
+		err := queryErr(t, env.DB, `SELECT client_vpn_connections_terminate(?, ?, ?, `+dry+`)`, e.ID, e.Region, c.ConnectionID)
+		if !strings.Contains(err.Error(), "file too large") || !strings.Contains(err.Error(), "nothing was sent") {
+			t.Fatalf("dry_run %s with a log that cannot grow: %v", dry, err)
+		}
+	}
+	if reqs := env.Fake.Requests(); len(reqs) != 0 {
+		t.Fatalf("%d requests sent without an intent record", len(reqs))
+	}
+}
+
+// limitFileSize sets this process's RLIMIT_FSIZE until the test ends; Go
+// ignores SIGXFSZ, so a write past it fails with EFBIG.
+func limitFileSize(t *testing.T, n uint64) {
+	t.Helper()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: old.Max}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestAuditLogFIFO: a named pipe at the audit path is refused at once,
+// with terminating off (the refusal's record) and on; it never blocks.
+func TestAuditLogFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "audit.jsonl")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, allow := range []bool{false, true} {
+		ds := ec2fake.SampleDataset(testNow)
+		env := vpntest.StartWith(t, ds, clientvpn.Config{}, functions.TerminatePolicy{Allow: allow, AuditLog: fifo})
+		e := contractors(t, ds)
+		done := make(chan error, 1)
+		go func() {
+			var s sql.NullString
+			done <- env.DB.QueryRow(`SELECT client_vpn_connections_terminate(?, ?, ?)`, e.ID, e.Region, firstActive(t, e).ConnectionID).Scan(&s)
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), fifo+" is a named pipe; it must be a regular file") {
+				t.Fatalf("allow %v: %v", allow, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("allow %v: the call hung on the named pipe", allow)
+		}
+		if reqs := env.Fake.Requests(); len(reqs) != 0 {
+			t.Fatalf("%d requests sent", len(reqs))
+		}
 	}
 }
 
@@ -665,7 +808,7 @@ func TestBulkTerminate(t *testing.T) {
 	if n := queryString(t, env.DB, `SELECT count(*) FROM client_vpn_connections WHERE status->>'code' = 'active'`); n != "20" {
 		t.Fatalf("%s active connections left, want 20", n)
 	}
-	recs := auditRecords(t, env.AuditLog)
+	recs := outcomes(t, auditRecords(t, env.AuditLog))
 	if len(recs) != 50 {
 		t.Fatalf("%d audit records, want 50", len(recs))
 	}
@@ -780,7 +923,7 @@ func TestBulkTerminateInterrupted(t *testing.T) {
 	if later := len(env.Calls(terminateAction)); later != sent || sent == 0 || sent >= active {
 		t.Fatalf("terminate requests: %d when the statement ended, %d later, of %d rows", sent, later, active)
 	}
-	recs := auditRecords(t, env.AuditLog)
+	recs := outcomes(t, auditRecords(t, env.AuditLog))
 	if len(recs) != sent {
 		t.Fatalf("%d audit records for %d requests sent", len(recs), sent)
 	}
