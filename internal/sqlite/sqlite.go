@@ -81,7 +81,6 @@ func goConnect(db *C.sqlite3, errOut **C.char) C.int {
 	return resultOK
 }
 
-
 // setError hands err to SQLite as a message it will free.
 func setError(out **C.char, err error) {
 	if out == nil {
