@@ -27,11 +27,14 @@ import (
 //	{"clientVpnEndpointId":…,"username":…,"connectionStatuses":[{"connectionId":…,
 //	 "previousStatus":{"code":…,"message":…},"currentStatus":{"code":…,"message":…}}]}
 //
-// With dry_run TRUE the request carries DryRun=true; the answer is
+// With dry_run TRUE nothing changes: the function checks the permission
+// (the request with DryRun=true) and the targets (a describe), and answers
 //
-//	{"dryRun":true,"wouldSucceed":true,"clientVpnEndpointId":…,"connectionId"|"username":…,"message":…}
+//	{"dryRun":true,"wouldSucceed":…,"clientVpnEndpointId":…,"connectionId"|"username":…,
+//	 "permission":{"allowed":…,"code":…,"message":…},
+//	 "targets":{"ok":…,"activeConnections":[…],"problem":…}}
 //
-// when the API says the call would succeed, and the API's error otherwise.
+// (see dryrun.go).
 //
 // Safety: both are registered DirectOnly (a view, trigger, CHECK, DEFAULT
 // or index stored in a database file cannot call them: SQLite refuses with
@@ -174,7 +177,16 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 	}
 	// No lock is held here: the scan feeding a bulk terminate keeps
 	// streaming while the request is in flight.
-	res, callErr := t.svc.Terminate(context.Background(), req)
+	var (
+		res     *clientvpn.TerminateResult
+		dry     dryRunAnswer
+		callErr error
+	)
+	if req.DryRun {
+		dry, res, callErr = t.dryRun(context.Background(), req)
+	} else {
+		res, callErr = t.svc.Terminate(context.Background(), req)
+	}
 	var answer string
 	switch {
 	case callErr != nil:
@@ -185,11 +197,14 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 		}
 		callErr = fmt.Errorf("%s: %w", name, callErr)
 		rec.Error = callErr.Error()
-	case res.WouldSucceed:
-		rec.Outcome = audit.WouldSucceed
-		answer = dryRunAnswer(req, res.DryRunMessage)
+	case res == nil: // a dry run, checked
+		rec.Outcome = audit.WouldFail
+		if dry.WouldSucceed {
+			rec.Outcome = audit.WouldSucceed
+		}
+		answer = marshal(dry)
 		rec.Result = json.RawMessage(answer)
-	default:
+	default: // a real terminate, also one the API made of a dry run
 		rec.Outcome = audit.Succeeded
 		answer = marshal(res.Answer)
 		rec.Result = json.RawMessage(answer)
@@ -291,23 +306,6 @@ func dryRunArg(v any) (bool, error) {
 		shown = fmt.Sprint(v)
 	}
 	return false, fmt.Errorf("dry_run must be TRUE or FALSE (1 or 0), not %s", shown)
-}
-
-// dryRunAnswer is the JSON of a dry run the API said would succeed.
-func dryRunAnswer(req clientvpn.TerminateRequest, message string) string {
-	type answer struct {
-		DryRun       bool   `json:"dryRun"`
-		WouldSucceed bool   `json:"wouldSucceed"`
-		EndpointID   string `json:"clientVpnEndpointId"`
-		ConnectionID string `json:"connectionId,omitempty"`
-		Username     string `json:"username,omitempty"`
-		Message      string `json:"message"`
-	}
-	return marshal(answer{
-		DryRun: true, WouldSucceed: true,
-		EndpointID: req.EndpointID, ConnectionID: req.ConnectionID, Username: req.Username,
-		Message: message,
-	})
 }
 
 // marshal is v as compact JSON text, with <, > and & left as they are.

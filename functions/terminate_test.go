@@ -412,28 +412,69 @@ func TestViewAndTriggerRefused(t *testing.T) {
 	}
 }
 
+// dryRunJSON is the answer of a dry run.
+type dryRunJSON struct {
+	DryRun       bool   `json:"dryRun"`
+	WouldSucceed bool   `json:"wouldSucceed"`
+	EndpointID   string `json:"clientVpnEndpointId"`
+	ConnectionID string `json:"connectionId"`
+	Username     string `json:"username"`
+	Permission   struct {
+		Allowed *bool  `json:"allowed"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"permission"`
+	Targets struct {
+		OK      bool     `json:"ok"`
+		Active  []string `json:"activeConnections"`
+		Problem string   `json:"problem"`
+	} `json:"targets"`
+}
+
+func dryRun(t *testing.T, db *sql.DB, query string, args ...any) dryRunJSON {
+	t.Helper()
+	var got dryRunJSON
+	text := queryString(t, db, query, args...)
+	if err := json.Unmarshal([]byte(text), &got); err != nil || !got.DryRun {
+		t.Fatalf("dry run answered %s (%v)", text, err)
+	}
+	return got
+}
+
+// TestDryRun: a dry run checks the permission (DryRun=true, which EC2
+// documents as a permission check only) and the targets (an uncached
+// describe), reports each, and changes nothing.
 func TestDryRun(t *testing.T) {
 	env, e := allowed(t)
 	c := firstActive(t, e)
-	got := queryString(t, env.DB, `SELECT client_vpn_connections_terminate(?, ?, ?, TRUE)`, e.ID, e.Region, c.ConnectionID)
-	want := fmt.Sprintf(`{"dryRun":true,"wouldSucceed":true,"clientVpnEndpointId":%q,"connectionId":%q,`+
-		`"message":"Request would have succeeded, but DryRun flag is set."}`, e.ID, c.ConnectionID)
-	if got != want {
-		t.Fatalf("dry run answered\n%s\nwant\n%s", got, want)
+	got := dryRun(t, env.DB, `SELECT client_vpn_connections_terminate(?, ?, ?, TRUE)`, e.ID, e.Region, c.ConnectionID)
+	if !got.WouldSucceed || got.EndpointID != e.ID || got.ConnectionID != c.ConnectionID ||
+		got.Permission.Allowed == nil || !*got.Permission.Allowed || got.Permission.Code != "DryRunOperation" ||
+		got.Permission.Message != "Request would have succeeded, but DryRun flag is set." ||
+		!got.Targets.OK || !slices.Equal(got.Targets.Active, []string{c.ConnectionID}) || got.Targets.Problem != "" {
+		t.Fatalf("dry run by id: %+v", got)
 	}
-	gotUser := queryString(t, env.DB, `SELECT client_vpn_connections_terminate_user(?, ?, ?, 1)->>'wouldSucceed'`, e.ID, e.Region, "dana.scully")
-	if gotUser != "1" {
-		t.Fatalf("dry run by user: wouldSucceed %s", gotUser)
+	var danas []string
+	for _, x := range e.Connections {
+		if x.Username == "dana.scully" && x.StatusCode == "active" {
+			danas = append(danas, x.ConnectionID)
+		}
 	}
-	calls := env.Calls(terminateAction)
-	if len(calls) != 2 {
-		t.Fatalf("%d terminate requests, want 2", len(calls))
+	got = dryRun(t, env.DB, `SELECT client_vpn_connections_terminate_user(?, ?, ?, 1)`, e.ID, e.Region, "dana.scully")
+	slices.Sort(got.Targets.Active)
+	slices.Sort(danas)
+	if !got.WouldSucceed || got.Username != "dana.scully" || !slices.Equal(got.Targets.Active, danas) {
+		t.Fatalf("dry run by user: %+v, want active %v", got, danas)
 	}
-	wantParams(t, calls[0], url.Values{"ClientVpnEndpointId": {e.ID}, "ConnectionId": {c.ConnectionID}, "DryRun": {"true"}})
-	wantParams(t, calls[1], url.Values{"ClientVpnEndpointId": {e.ID}, "Username": {"dana.scully"}, "DryRun": {"true"}})
-	if calls[0].ErrorCode != "DryRunOperation" {
-		t.Fatalf("the fake answered %q", calls[0].ErrorCode)
+	reqs := env.Fake.Requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 4 (a DryRun terminate and a describe each)", len(reqs))
 	}
+	wantParams(t, reqs[0], url.Values{"ClientVpnEndpointId": {e.ID}, "ConnectionId": {c.ConnectionID}, "DryRun": {"true"}})
+	if reqs[0].ErrorCode != "DryRunOperation" || reqs[1].Action != describeAction || reqs[1].Params.Get("Filter.1.Value.1") != c.ConnectionID {
+		t.Fatalf("requests %+v", reqs[:2])
+	}
+	wantParams(t, reqs[2], url.Values{"ClientVpnEndpointId": {e.ID}, "Username": {"dana.scully"}, "DryRun": {"true"}})
 	// Nothing changed.
 	if !reflect.DeepEqual(env.Fake.Dataset(), ec2fake.SampleDataset(testNow)) {
 		t.Fatal("a dry run changed the dataset")
@@ -449,27 +490,74 @@ func TestDryRun(t *testing.T) {
 		t.Fatalf("dry_run FALSE sent DryRun: %v", got)
 	}
 
-	// A dry run that would fail says why.
-	env.Fake.ResetLog()
+	// Targets that would fail: the permission check alone (like AWS's
+	// DryRun) passes them all; the dry run says why each would fail.
 	unknown := "cvpn-connection-0000000000000000f"
-	err := queryErr(t, env.DB, `SELECT client_vpn_connections_terminate(?, ?, ?, TRUE)`, e.ID, e.Region, unknown)
-	if !strings.Contains(err.Error(), "InvalidClientVpnConnection.IdNotFound") {
-		t.Fatalf("dry run of an unknown connection: %v", err)
+	for _, tc := range []struct {
+		query, target, problem string
+	}{
+		{`SELECT client_vpn_connections_terminate(?, ?, ?, TRUE)`, unknown,
+			fmt.Sprintf("connection %s does not exist on endpoint %s in %s", unknown, e.ID, e.Region)},
+		{`SELECT client_vpn_connections_terminate(?, ?, ?, TRUE)`, c.ConnectionID,
+			fmt.Sprintf("connection %s is terminated, not active", c.ConnectionID)},
+		{`SELECT client_vpn_connections_terminate_user(?, ?, ?, TRUE)`, "nobody.here",
+			fmt.Sprintf("user nobody.here has no active connection on endpoint %s in %s", e.ID, e.Region)},
+	} {
+		got := dryRun(t, env.DB, tc.query, e.ID, e.Region, tc.target)
+		if got.WouldSucceed || got.Permission.Allowed == nil || !*got.Permission.Allowed || got.Targets.OK || got.Targets.Problem != tc.problem {
+			t.Fatalf("dry run for %s: %+v, want the problem %q", tc.target, got, tc.problem)
+		}
 	}
-	calls = env.Calls(terminateAction)
-	if len(calls) != 1 {
-		t.Fatalf("%d requests", len(calls))
-	}
-	wantParams(t, calls[0], url.Values{"ClientVpnEndpointId": {e.ID}, "ConnectionId": {unknown}, "DryRun": {"true"}})
 
 	recs := outcomes(t, auditRecords(t, env.AuditLog))
-	if len(recs) != 4 {
-		t.Fatalf("%d audit records, want 4", len(recs))
+	if len(recs) != 6 {
+		t.Fatalf("%d audit records, want 6", len(recs))
 	}
 	checkRecord(t, recs[0], map[string]any{"dryRun": true, "outcome": "would-succeed"})
 	checkRecord(t, recs[1], map[string]any{"dryRun": true, "outcome": "would-succeed", "username": "dana.scully"})
 	checkRecord(t, recs[2], map[string]any{"dryRun": false, "outcome": "succeeded"})
-	checkRecord(t, recs[3], map[string]any{"dryRun": true, "outcome": "failed", "errorCode": "InvalidClientVpnConnection.IdNotFound"})
+	checkRecord(t, recs[3], map[string]any{"dryRun": true, "outcome": "would-fail", "connectionId": unknown})
+	if r, _ := recs[3]["result"].(map[string]any); r["wouldSucceed"] != false {
+		t.Fatalf("the record of a dry run that would fail: %v", recs[3])
+	}
+}
+
+// TestDryRunLimits: permission denied, and a user with more connections
+// than terminating by username can end.
+func TestDryRunLimits(t *testing.T) {
+	ds := &ec2fake.Dataset{Regions: []string{"us-east-1", "eu-west-1"}}
+	e := &ec2fake.Endpoint{Region: "us-east-1", ID: "cvpn-endpoint-000000000000000e0", StatusCode: "available",
+		VpnProtocol: "openvpn", TransportProtocol: "udp", VpnPort: 443, ClientCidrBlock: "10.0.0.0/16"}
+	for i := range 6 {
+		e.Connections = append(e.Connections, &ec2fake.Connection{
+			ClientVpnEndpointID: e.ID, ConnectionID: fmt.Sprintf("cvpn-connection-%017x", i), Username: "busy",
+			Timestamp: "2026-11-26 11:00:00", ConnectionEstablishedTime: "2026-11-26 10:00:00",
+			ClientIP: fmt.Sprintf("10.0.0.%d", i+2), CommonName: "busy", StatusCode: "active", ConnectionEndTime: "-",
+		})
+	}
+	ds.Endpoints = append(ds.Endpoints, e)
+	env := vpntest.StartWith(t, ds, clientvpn.Config{}, functions.TerminatePolicy{Allow: true})
+	got := dryRun(t, env.DB, `SELECT client_vpn_connections_terminate_user(?, ?, 'busy', TRUE)`, e.ID, e.Region)
+	want := fmt.Sprintf("user busy has 6 active connections on endpoint %s in us-east-1; terminating by username ends at most 5: terminate them by connection id", e.ID)
+	if got.WouldSucceed || !*got.Permission.Allowed || got.Targets.OK || len(got.Targets.Active) != 6 || got.Targets.Problem != want {
+		t.Fatalf("six connections: %+v", got)
+	}
+	// Five are fine.
+	got = dryRun(t, env.DB, `SELECT client_vpn_connections_terminate(?, ?, ?, TRUE)`, e.ID, e.Region, e.Connections[0].ConnectionID)
+	if !got.WouldSucceed {
+		t.Fatalf("one connection: %+v", got)
+	}
+
+	env.Fake.SetRegionFault("us-east-1", "UnauthorizedOperation")
+	got = dryRun(t, env.DB, `SELECT client_vpn_connections_terminate(?, ?, ?, TRUE)`, e.ID, e.Region, e.Connections[0].ConnectionID)
+	if got.WouldSucceed || got.Permission.Allowed == nil || *got.Permission.Allowed || got.Permission.Code != "UnauthorizedOperation" ||
+		got.Targets.OK || !strings.Contains(got.Targets.Problem, "UnauthorizedOperation") {
+		t.Fatalf("no permission: %+v", got)
+	}
+	// Neither dry run changed anything.
+	if !reflect.DeepEqual(env.Fake.Dataset(), ds) {
+		t.Fatal("a dry run changed the dataset")
+	}
 }
 
 func TestTerminateUnknown(t *testing.T) {
