@@ -36,15 +36,16 @@ import (
 //
 // (see dryrun.go).
 //
-// Safety: both are registered DirectOnly (a view, trigger, CHECK, DEFAULT
-// or index stored in a database file cannot call them: SQLite refuses with
-// "unsafe use of …" before anything runs) and not deterministic (SQLite
-// calls them once per row, never folds or reuses a result). Each door keeps
-// them off unless its user turns them on; a call while off fails, with how
-// to turn them on, and sends nothing. Arguments are checked before any
-// request. Every call, refused ones included, is one line in the audit log;
-// a log that cannot be opened for appending refuses the call before it is
-// sent.
+// Safety: both are registered DirectOnly: nothing stored in a database
+// file (a view, trigger, CHECK, DEFAULT, generated column or index) can call
+// them, in any host (SQLite's own check, plus the binding's, see
+// sqlite.DirectOnly). They are not deterministic (SQLite calls them once
+// per row, never folds or reuses a result). Each door keeps them off unless
+// its user turns them on; a call while off fails, with how to turn them
+// on, and sends nothing. Arguments are checked before any request. Every
+// call, refused ones included, is recorded in the audit log, and a sent
+// call's intent is on disk before its request leaves (write-ahead): if it
+// cannot be written, nothing is sent.
 const (
 	terminateName     = "client_vpn_connections_terminate"
 	terminateUserName = "client_vpn_connections_terminate_user"
