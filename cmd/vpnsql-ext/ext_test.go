@@ -263,7 +263,10 @@ func TestShellTerminate(t *testing.T) {
 	for _, r := range fake.Requests() {
 		actions = append(actions, r.Action+" "+r.Params.Get("DryRun"))
 	}
-	wantActions := []string{"DescribeClientVpnConnections ", "TerminateClientVpnConnections true", "TerminateClientVpnConnections ", "DescribeClientVpnConnections "}
+	// The dry run checks the permission (DryRun=true) and the target (a
+	// describe, never cached).
+	wantActions := []string{"DescribeClientVpnConnections ", "TerminateClientVpnConnections true", "DescribeClientVpnConnections ",
+		"TerminateClientVpnConnections ", "DescribeClientVpnConnections "}
 	if !slices.Equal(actions, wantActions) {
 		t.Fatalf("requests %q, want %q", actions, wantActions)
 	}
