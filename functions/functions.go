@@ -1,7 +1,8 @@
 // Package functions declares vpnsql's SQL functions: settings and cache
 // control here, terminating connections in terminate.go. Functions that
-// change state are registered DirectOnly, so a view or trigger inside a
-// database file cannot call them.
+// change state are registered DirectOnly, so nothing stored in a database
+// file (a view, trigger, CHECK, DEFAULT, generated column or index) can call
+// them, in any host (see sqlite.DirectOnly).
 package functions
 
 import (

@@ -402,10 +402,11 @@ func TestTerminateAllowed(t *testing.T) {
 	}) {
 		t.Errorf("%s is not terminated in the fake", c.ConnectionID)
 	}
+	// Write-ahead: the intent, then the outcome.
 	recs := auditLines(t, auditLog)
-	if len(recs) != 1 || recs[0]["door"] != "cli" || recs[0]["outcome"] != "succeeded" ||
-		recs[0]["connectionId"] != c.ConnectionID || recs[0]["dryRun"] != false {
-		t.Errorf("audit log %v, want one succeeded record of door cli", recs)
+	if len(recs) != 2 || recs[0]["outcome"] != "sending" || recs[1]["door"] != "cli" || recs[1]["outcome"] != "succeeded" ||
+		recs[1]["connectionId"] != c.ConnectionID || recs[1]["dryRun"] != false {
+		t.Errorf("audit log %v, want an intent and a succeeded record of door cli", recs)
 	}
 	if _, err := os.Stat(envLog); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("$VPNSQL_AUDIT_LOG was written although --audit-log was given (%v)", err)
@@ -425,7 +426,7 @@ func TestHelpDryRunExample(t *testing.T) {
 	if !strings.Contains(out, `""wouldSucceed"":true`) {
 		t.Errorf("dry run printed %q, want wouldSucceed true", out)
 	}
-	if recs := auditLines(t, auditLog); len(recs) != 1 || recs[0]["outcome"] != "would-succeed" || recs[0]["dryRun"] != true {
+	if recs := auditLines(t, auditLog); len(recs) != 2 || recs[0]["outcome"] != "sending" || recs[1]["outcome"] != "would-succeed" || recs[1]["dryRun"] != true {
 		t.Errorf("audit log %v, want one would-succeed dry run", recs)
 	}
 }

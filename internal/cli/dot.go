@@ -193,6 +193,7 @@ func (p *prompt) tableNames(ctx context.Context, pattern string) ([]string, erro
 		UNION SELECT name FROM main.sqlite_schema
 		 WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
 		UNION SELECT 'temp.' || name FROM temp.sqlite_schema WHERE type IN ('table', 'view')
+		 AND sql IS NOT 'CREATE VIRTUAL TABLE ' || name || ' USING ' || name -- vpnsql's pins
 	) WHERE ?1 = '' OR name LIKE ?1 ORDER BY name`, pattern, liveTables)
 }
 
@@ -213,6 +214,7 @@ func (p *prompt) schema(ctx context.Context, table string) error {
 	const stored = `SELECT sql || ';' FROM (
 		SELECT 'main' AS db, sql, tbl_name, type, name FROM main.sqlite_schema
 		UNION ALL SELECT 'temp', sql, tbl_name, type, name FROM temp.sqlite_schema
+		 WHERE sql IS NOT 'CREATE VIRTUAL TABLE ' || name || ' USING ' || name -- vpnsql's pins
 	) WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
 	    AND (?1 = '' OR tbl_name = ?1 COLLATE NOCASE) AND (?2 = '' OR db = ?2)
 	ORDER BY tbl_name, type DESC, name`

@@ -37,7 +37,9 @@
 //     and transport-protocol for endpoints, description, destination-cidr
 //     and group-id for authorization rules; values OR'ed, filters AND'ed.
 //   - DryRun: a request that would succeed answers 412 DryRunOperation and
-//     changes nothing; an invalid one answers its real error.
+//     changes nothing; an invalid one answers its real error. A terminate's
+//     DryRun checks the permission only (as EC2 documents): it answers
+//     DryRunOperation whatever the ids.
 //   - Terminate: by ConnectionId, or by Username (at most 5 of the user's
 //     active or failed-to-terminate connections per call); the response reports previous and
 //     current ("terminating") status.
