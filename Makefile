@@ -35,10 +35,12 @@ demo: build
 test: lint
 	$(GO) test -race ./...
 
-## lint: gofmt and go vet must be clean
+## lint: gofmt, go vet and staticcheck must be clean (staticcheck is a tool
+## dependency in go.mod: `go tool` builds the pinned version, no install step)
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 ## bench: every performance contest of bench/ (a few minutes); writes bench/RESULTS.md
 bench: build ext
