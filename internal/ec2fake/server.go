@@ -25,6 +25,7 @@ type Server struct {
 	latency      time.Duration
 	throttleK    int
 	regionFaults map[string]string
+	faults       []*Fault // see faults.go
 	now          func() time.Time
 
 	logMu sync.Mutex
@@ -203,7 +204,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	requestID := s.newRequestID()
-	body, err := s.answer(parseErr, action, region, signed, params, throttleK, count, fault, requestID)
+	injected, answerParams := s.pickFault(action, params)
+	body, err := s.answer(parseErr, action, region, signed, answerParams, throttleK, count, fault, requestID)
+	body, err = injected.spoil(body, err)
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	if err != nil {
