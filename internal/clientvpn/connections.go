@@ -41,7 +41,7 @@ func (s *Service) fetchConnections(ctx context.Context, q ConnectionQuery, page 
 	if len(q.Usernames) > 0 {
 		in.Filters = append(in.Filters, types.Filter{Name: aws.String("username"), Values: q.Usernames})
 	}
-	return listPages(q.Region, op, q.EndpointID,
+	return listPages(q.Region, op,
 		func(token *string) (*ec2.DescribeClientVpnConnectionsOutput, *string, error) {
 			in.NextToken = token
 			out, err := client.DescribeClientVpnConnections(ctx, in)

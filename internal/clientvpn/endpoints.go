@@ -39,7 +39,7 @@ func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func
 	if q.TransportProtocol != "" {
 		in.Filters = append(in.Filters, types.Filter{Name: aws.String("transport-protocol"), Values: []string{q.TransportProtocol}})
 	}
-	return listPages(q.Region, op, "the endpoints of "+q.Region,
+	return listPages(q.Region, op,
 		func(token *string) (*ec2.DescribeClientVpnEndpointsOutput, *string, error) {
 			in.NextToken = token
 			out, err := client.DescribeClientVpnEndpoints(ctx, in)

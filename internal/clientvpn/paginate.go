@@ -18,7 +18,7 @@ const maxPages = 10_000
 // sent ends the listing with an error before its page is used, and so does
 // a listing longer than maxPages: both mean the rows cannot be trusted to
 // be complete, and an error says so where a silent stop would not.
-func listPages[O any](region, op, what string, fetch func(token *string) (O, *string, error), page func(out O, last bool) error) error {
+func listPages[O any](region, op string, fetch func(token *string) (O, *string, error), page func(out O, last bool) error) error {
 	seen := map[string]int{} // token -> the page that sent it
 	var token *string
 	for n := 1; ; n++ {
@@ -30,12 +30,12 @@ func listPages[O any](region, op, what string, fetch func(token *string) (O, *st
 		if !last {
 			if first, ok := seen[*next]; ok {
 				return &APIError{Region: region, Operation: op, Message: fmt.Sprintf(
-					"%s: page %d of the listing came with the nextToken of page %d again; stopped after %d requests rather than loop",
-					what, n, first, n)}
+					"the nextToken on page %d of the listing repeats the one on page %d; stopped after %d requests rather than loop",
+					n, first, n)}
 			}
 			if n == maxPages {
 				return &APIError{Region: region, Operation: op, Message: fmt.Sprintf(
-					"%s: the listing did not end after %d pages; stopped", what, maxPages)}
+					"the listing did not end after %d pages; stopped", maxPages)}
 			}
 			seen[*next] = n
 		}

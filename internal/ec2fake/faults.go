@@ -98,7 +98,7 @@ func (s *Server) pickFault(action string, p url.Values) (*activeFault, url.Value
 	}
 	token := p.Get("NextToken")
 	offset, hash, _ := decodeToken(token)
-	page := offset/size + 1
+	page := (offset+size-1)/size + 1 // a RepeatRows shift keeps its page number
 	for _, f := range s.faults {
 		if f.Action != "" && f.Action != action || f.EndpointID != "" && f.EndpointID != p.Get("ClientVpnEndpointId") ||
 			f.Page != 0 && f.Page != page || f.Times < 0 {
