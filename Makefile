@@ -2,7 +2,7 @@
 GO      ?= go
 BUILD   := build
 
-.PHONY: all build ext demo test lint bench bench-quick clean
+.PHONY: all build ext demo test lint fuzz-quick test-cpu bench bench-quick clean
 
 all: build ext
 
@@ -34,6 +34,17 @@ demo: build
 ## test: vet, then every test with the race detector (the sqlite3 shell tests included)
 test: lint
 	$(GO) test -race ./...
+
+## fuzz-quick: the differential fuzz of the fast decoder against the SDK's
+## deserializer, for 10 s (CI runs it, so an SDK upgrade cannot silently
+## change what the decoders read)
+fuzz-quick:
+	$(GO) test -run='^$$' -fuzz='^FuzzFastDecode$$' -fuzztime=10s ./internal/clientvpn
+
+## test-cpu: the data path's tests again with GOMAXPROCS 1 and 2, which
+## shakes out tests that only pass with spare cores (about a minute)
+test-cpu:
+	$(GO) test -race -count=1 -cpu 1,2 ./internal/clientvpn/... ./internal/ec2fake/... ./vtab/...
 
 ## lint: gofmt, go vet and staticcheck must be clean (staticcheck is a tool
 ## dependency in go.mod: `go tool` builds the pinned version, no install step)

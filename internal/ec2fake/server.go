@@ -102,6 +102,10 @@ func (s *Server) ResetLog() {
 	s.maxInFlight.Store(s.inFlight.Load())
 }
 
+// InFlight is the number of requests being handled right now (an
+// abandoned one is logged before it stops counting).
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
+
 // MaxInFlight is the largest number of requests handled at the same time
 // since the server was created or the log last reset.
 func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
