@@ -23,10 +23,13 @@ package clientvpn
 // one that encoding/xml also accepts and reads the same way: ASCII element
 // names without namespace prefixes, the five predefined and numeric
 // character references, no comments, processing instructions or DOCTYPE
-// after the prolog. Anything else, or anything it cannot read, goes to the
-// SDK's own deserializer with the same bytes, so an unusual answer costs
-// time, never a different result (fastdecode_test.go checks both
-// decoders agree on every page of the fake and under fuzzing).
+// after the prolog. Unlike the SDK's, it takes only a complete document
+// whose root is DescribeClientVpnConnectionsResponse. Anything else, or
+// anything it cannot read, goes to the document check (document.go) and
+// then the SDK's own deserializer with the same bytes, so an unusual answer
+// costs time, never a different result (fastdecode_test.go checks both
+// paths agree on every page of the fake, on every truncation of a few
+// documents, and under fuzzing).
 
 import (
 	"bytes"
