@@ -42,10 +42,10 @@ test: lint
 fuzz-quick:
 	$(GO) test -run='^$$' -fuzz='^FuzzFastDecode$$' -fuzztime=15s ./internal/clientvpn
 
-## test-cpu: the data path's tests again with GOMAXPROCS 1 and 2, which
-## shakes out tests that only pass with spare cores (about a minute)
+## test-cpu: the data path's tests again (-short) with GOMAXPROCS 1 and 2,
+## which shakes out tests that only pass with spare cores (a few minutes)
 test-cpu:
-	$(GO) test -race -count=1 -cpu 1,2 ./internal/clientvpn/... ./internal/ec2fake/... ./vtab/...
+	$(GO) test -race -short -count=1 -cpu 1,2 ./internal/clientvpn/... ./internal/ec2fake/... ./vtab/... ./functions/...
 
 ## lint: gofmt, go vet and staticcheck must be clean (staticcheck is a tool
 ## dependency in go.mod: `go tool` builds the pinned version, no install step)
