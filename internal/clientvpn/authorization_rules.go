@@ -26,12 +26,12 @@ type AuthorizationRuleQuery struct {
 // DescribeClientVpnAuthorizationRules, in order, until the last page, an
 // error, or page returns an error.
 func (s *Service) AuthorizationRules(ctx context.Context, q AuthorizationRuleQuery, page func([]types.AuthorizationRule) error) error {
-	return cached(s, ctx, q.cacheKey(), page, func(page func([]types.AuthorizationRule) error) error {
+	return cached(s, ctx, q.cacheKey(), page, func(page func(p []types.AuthorizationRule, last bool) error) error {
 		return s.fetchAuthorizationRules(ctx, q, page)
 	})
 }
 
-func (s *Service) fetchAuthorizationRules(ctx context.Context, q AuthorizationRuleQuery, page func([]types.AuthorizationRule) error) error {
+func (s *Service) fetchAuthorizationRules(ctx context.Context, q AuthorizationRuleQuery, page func(p []types.AuthorizationRule, last bool) error) error {
 	const op = "DescribeClientVpnAuthorizationRules"
 	client, err := s.client(ctx, q.Region)
 	if err != nil {
@@ -49,17 +49,18 @@ func (s *Service) fetchAuthorizationRules(ctx context.Context, q AuthorizationRu
 			in.Filters = append(in.Filters, types.Filter{Name: aws.String(f.name), Values: f.values})
 		}
 	}
-	pages := ec2.NewDescribeClientVpnAuthorizationRulesPaginator(client, in)
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return apiError(q.Region, op, err)
-		}
-		if err := page(out.AuthorizationRules); err != nil {
-			return err
-		}
-	}
-	return nil
+	return listPages(q.Region, op,
+		func(token *string) (*ec2.DescribeClientVpnAuthorizationRulesOutput, *string, error) {
+			in.NextToken = token
+			out, err := client.DescribeClientVpnAuthorizationRules(ctx, in)
+			if err != nil {
+				return nil, nil, apiError(q.Region, op, err)
+			}
+			return out, out.NextToken, nil
+		},
+		func(out *ec2.DescribeClientVpnAuthorizationRulesOutput, last bool) error {
+			return page(out.AuthorizationRules, last)
+		})
 }
 
 func (q AuthorizationRuleQuery) cacheKey() string {

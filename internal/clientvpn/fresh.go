@@ -9,5 +9,5 @@ import (
 // ConnectionsNow is Connections without the cache, for checks that must
 // see the present, such as a dry run's look at its targets.
 func (s *Service) ConnectionsNow(ctx context.Context, q ConnectionQuery, page func([]types.ClientVpnConnection) error) error {
-	return s.fetchConnections(ctx, q, page)
+	return s.fetchConnections(ctx, q, func(p []types.ClientVpnConnection, _ bool) error { return page(p) })
 }

@@ -281,8 +281,8 @@ type APIError struct {
 	Region    string
 	Operation string
 	Code      string // the AWS error code, e.g. InvalidClientVpnEndpointId.NotFound
-	Message   string
-	Status    int // HTTP status, 0 when no response arrived
+	Message   string // one line of at most maxMessage bytes
+	Status    int    // HTTP status, 0 when no response arrived
 	Err       error
 }
 
@@ -322,5 +322,8 @@ func apiError(region, op string, err error) error {
 			e.Message = oe.Err.Error()
 		}
 	}
+	// A server's message can be a megabyte or span lines; users get one
+	// line, and the warnings table a bounded one.
+	e.Message = shorten(e.Message)
 	return e
 }

@@ -74,7 +74,12 @@
 // draining it), whose empty bucket answers 503 RequestLimitExceeded;
 // SetThrottleEvery answers every k-th request 503
 // RequestLimitExceeded, SetRegionFault makes one region answer a given
-// error. Start listens on 127.0.0.1 only.
+// error. AddFault (faults.go) spoils chosen answers (by action, endpoint,
+// page, number of times) the way broken servers and proxies do: an error
+// with a huge or multi-line message, an error document or a truncated or
+// non-XML body with status 200, a nextToken sending the client back to an
+// earlier page, a page repeating the previous page's last row. InFlight
+// reports the requests being handled. Start listens on 127.0.0.1 only.
 //
 // SDK clients of the fake should wrap their HTTP client with
 // clientvpn.ReadOnlyBody, as the product does: over plain HTTP a fast

@@ -26,6 +26,7 @@ type Server struct {
 	latency      time.Duration
 	throttleK    int
 	regionFaults map[string]string
+	faults       []*Fault // see faults.go
 	now          func() time.Time
 
 	buckets buckets // EC2's request token buckets (throttle.go)
@@ -105,6 +106,10 @@ func (s *Server) ResetLog() {
 	s.logMu.Unlock()
 	s.maxInFlight.Store(s.inFlight.Load())
 }
+
+// InFlight is the number of requests being handled right now (an
+// abandoned one is logged before it stops counting).
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
 
 // MaxInFlight is the largest number of requests handled at the same time
 // since the server was created or the log last reset.
@@ -214,13 +219,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	requestID := s.newRequestID()
+	injected, answerParams := s.pickFault(action, params)
 	var body []byte
 	var err *apiError
 	if throttled {
 		err = errThrottled()
 	} else {
-		body, err = s.answer(parseErr, action, region, signed, params, throttleK, count, fault, requestID)
+		body, err = s.answer(parseErr, action, region, signed, answerParams, throttleK, count, fault, requestID)
 	}
+	body, err = injected.spoil(body, err)
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	if err != nil {
