@@ -35,9 +35,11 @@ func (e *badDocumentError) Error() string {
 	return "the answer (HTTP 200) is not a complete " + e.op + "Response document: " + e.why
 }
 
-// RetryableError marks the error retryable for the SDK's retryer
-// (retry.RetryableError in its IsErrorRetryables).
-func (*badDocumentError) RetryableError() bool { return true }
+// RetryableError tells the SDK's retryer (retry.RetryableError in its
+// IsErrorRetryables) to retry a read, like a 5xx. A terminate is not sent
+// again: its request reached EC2 and may have been carried out, and a
+// second terminate by username could end further sessions of the user.
+func (e *badDocumentError) RetryableError() bool { return e.op != "TerminateClientVpnConnections" }
 
 // checkDocument reports, as a *badDocumentError, whether body is not one
 // complete, well-formed XML document whose root element is op+"Response"

@@ -219,6 +219,11 @@ func TestBad200Answers(t *testing.T) {
 			wantErrorText(t, err, "DescribeRegionsResponse document")
 			_, err = s.Terminate(context.Background(), TerminateRequest{Region: e.Region, EndpointID: e.ID, ConnectionID: e.Connections[0].ConnectionID})
 			wantErrorText(t, err, "TerminateClientVpnConnectionsResponse document")
+			// A terminate whose answer is unreadable may have been carried
+			// out: it is never sent again.
+			if n := requestsFor(fake, "TerminateClientVpnConnections", e.ID); n != 1 {
+				t.Fatalf("%d terminate requests, want 1", n)
+			}
 		})
 	}
 }
