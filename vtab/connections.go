@@ -68,7 +68,7 @@ var connectionsColumns = []sqlite.Column{
 	colIngressPackets: {Name: "ingressPackets", Type: "INTEGER", Description: "packets sent by the client"},
 	colEgressPackets:  {Name: "egressPackets", Type: "INTEGER", Description: "packets received by the client"},
 	colPostureComplianceStatusSet: {Name: "postureComplianceStatusSet", Type: "TEXT", JSON: true,
-		Description: "JSON array of the statuses the client connect handler returned for posture compliance; [] if none"},
+		Description: "JSON array of the statuses the client connect handler returned for posture compliance; NULL when the API sent no set, [] for an empty one"},
 	colRegion: {Name: "region", Type: "TEXT", Hidden: true, Description: "AWS Region the row was read from (hidden: not in SELECT *)"},
 }
 
@@ -164,7 +164,9 @@ func (c *connectionsCursor) addConnection(rows *sqlite.Rows, region string, conn
 	counter(rows, colEgressPackets, conn.EgressPackets)
 	counter(rows, colIngressBytes, conn.IngressBytes)
 	counter(rows, colIngressPackets, conn.IngressPackets)
-	rows.Text(colPostureComplianceStatusSet, c.jsonArray(conn.PostureComplianceStatuses))
+	if conn.PostureComplianceStatuses != nil { // absent from the answer: NULL, not []
+		rows.Text(colPostureComplianceStatusSet, c.jsonArray(conn.PostureComplianceStatuses))
+	}
 	if conn.Status != nil {
 		rows.Text(colStatus, c.jsonStatus(conn.Status.Code, conn.Status.Message))
 	}

@@ -27,7 +27,6 @@ func TestXMLShape(t *testing.T) {
 		`<DescribeClientVpnConnectionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>`,
 		`<username>zoë.ångström</username>`,
 		`<username>o&#39;neil &amp; &#34;sons&#34; &lt;ltd&gt;</username>`,
-		`<postureComplianceStatusSet/>`,
 		`<postureComplianceStatusSet><item>compliant</item></postureComplianceStatusSet>`,
 		`<ingressBytes>21474836480</ingressBytes>`,
 		`<status><code>terminated</code><message>Client disconnected</message></status>`,
@@ -36,6 +35,10 @@ func TestXMLShape(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %s", want)
 		}
+	}
+	// A connection with no posture set has no element (NULL in the table).
+	if items, sets := strings.Count(body, "<connectionId>"), strings.Count(body, "<postureComplianceStatusSet"); sets >= items {
+		t.Errorf("%d posture sets for %d connections: a nil set must be left out", sets, items)
 	}
 	if strings.Contains(body, "<nextToken>") {
 		t.Error("a last page must not carry nextToken")

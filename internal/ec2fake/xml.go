@@ -103,7 +103,11 @@ func (w *xmlWriter) connection(c *Connection) {
 	w.optText("commonName", c.CommonName)
 	w.status("status", c.StatusCode, c.StatusMessage)
 	w.optText("connectionEndTime", c.ConnectionEndTime)
-	w.stringList("postureComplianceStatusSet", c.PostureComplianceStatusSet)
+	// nil: no client connect handler reported anything, and the element is
+	// left out; an empty set is sent as <postureComplianceStatusSet/>.
+	if c.PostureComplianceStatusSet != nil {
+		w.stringList("postureComplianceStatusSet", c.PostureComplianceStatusSet)
+	}
 }
 
 // endpoint writes the members of one ClientVpnEndpoint item.
