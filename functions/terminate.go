@@ -288,13 +288,13 @@ func textArg(name string, v any) (string, error) {
 	return "", fmt.Errorf("%s must be text, not %T", name, v)
 }
 
-// dryRunArg accepts TRUE or FALSE (1 or 0) only: a typo must not send a
-// real terminate.
+// dryRunArg accepts TRUE or FALSE (1 or 0, as integers or reals, since
+// SQLite holds 1.0 = 1 true) only: a typo must not send a real terminate.
 func dryRunArg(v any) (bool, error) {
 	switch v {
-	case int64(1):
+	case int64(1), float64(1):
 		return true, nil
-	case int64(0):
+	case int64(0), float64(0):
 		return false, nil
 	}
 	shown := "NULL"

@@ -622,6 +622,7 @@ func TestTerminateBadArguments(t *testing.T) {
 		{`SELECT client_vpn_connections_terminate(?, ?, ?, 'yes')`, []any{e.ID, e.Region, c.ConnectionID}, "dry_run must be TRUE or FALSE (1 or 0), not 'yes'"},
 		{`SELECT client_vpn_connections_terminate(?, ?, ?, NULL)`, []any{e.ID, e.Region, c.ConnectionID}, "dry_run must be TRUE or FALSE (1 or 0), not NULL"},
 		{`SELECT client_vpn_connections_terminate(?, ?, ?, 2)`, []any{e.ID, e.Region, c.ConnectionID}, "dry_run must be TRUE or FALSE (1 or 0), not 2"},
+		{`SELECT client_vpn_connections_terminate(?, ?, ?, 0.5)`, []any{e.ID, e.Region, c.ConnectionID}, "dry_run must be TRUE or FALSE (1 or 0), not 0.5"},
 	} {
 		err := queryErr(t, env.DB, tc.sql, tc.args...)
 		if !strings.Contains(err.Error(), tc.want) || !strings.HasSuffix(err.Error(), "(nothing was sent)") {
@@ -641,8 +642,8 @@ func TestTerminateBadArguments(t *testing.T) {
 		t.Fatalf("%d requests sent for bad arguments", len(reqs))
 	}
 	recs := outcomes(t, auditRecords(t, env.AuditLog))
-	if len(recs) != 14 {
-		t.Fatalf("%d audit records, want 14", len(recs))
+	if len(recs) != 15 {
+		t.Fatalf("%d audit records, want 15", len(recs))
 	}
 	checkRecord(t, recs[0], map[string]any{"outcome": "invalid", "clientVpnEndpointId": nil})
 	checkRecord(t, recs[1], map[string]any{"outcome": "invalid", "clientVpnEndpointId": float64(42)})
@@ -1017,5 +1018,20 @@ func TestBulkTerminateInterrupted(t *testing.T) {
 	}
 	for _, r := range recs {
 		checkRecord(t, r, map[string]any{"outcome": "succeeded"})
+	}
+}
+
+// TestDryRunAsReal: dry_run 1.0 is TRUE, as SQLite compares it (it was
+// refused as "not 1"); only the DryRun request and the describe are sent.
+func TestDryRunAsReal(t *testing.T) {
+	env, e := allowed(t)
+	c := firstActive(t, e)
+	got := dryRun(t, env.DB, `SELECT client_vpn_connections_terminate(?, ?, ?, 1.0)`, e.ID, e.Region, c.ConnectionID)
+	if !got.DryRun || !got.WouldSucceed {
+		t.Fatalf("dry run with 1.0: %+v", got)
+	}
+	calls := env.Calls(terminateAction)
+	if len(calls) != 1 || calls[0].Params.Get("DryRun") != "true" {
+		t.Fatalf("terminate requests %+v, want one with DryRun", calls)
 	}
 }
