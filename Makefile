@@ -29,7 +29,14 @@ demo: build
 	@echo; echo '# Endpoints that keep no connection log (nobody can audit them later):'
 	@echo '$$ vpnsql --demo queries connection_logging_off'
 	@./$(BUILD)/vpnsql --demo queries connection_logging_off
-	@echo; echo '# More: vpnsql queries lists all saved queries; vpnsql --help shows the rest.'
+	@echo; echo '# History from the connection log: brute-force suspects of the last three days:'
+	@echo '$$ vpnsql --demo queries failed_logins'
+	@./$(BUILD)/vpnsql --demo queries failed_logins
+	@echo; echo '# Security controls with a pass/fail exit status (3: something alarms):'
+	@echo '$$ vpnsql --demo check --control connection_logging --control authorize_all'
+	@./$(BUILD)/vpnsql --demo check --control connection_logging --control authorize_all; \
+	  echo "(exit status $$?)"
+	@echo; echo '# More: vpnsql queries lists all saved queries; README.md lists the controls; vpnsql --help shows the rest.'
 
 ## test: vet, then every test with the race detector (the sqlite3 shell tests included)
 test: lint
