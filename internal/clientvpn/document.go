@@ -130,13 +130,23 @@ func (m documentCheck) HandleDeserialize(ctx context.Context, in middleware.Dese
 		return out, metadata, err
 	}
 	body, readErr := io.ReadAll(resp.Body)
+	if err := checkAndRestore(ctx, resp, m.op, body, readErr); err != nil {
+		return out, metadata, err
+	}
+	return out, metadata, nil
+}
+
+// checkAndRestore checks body, read from resp (readErr: how reading
+// ended), as the complete document of op, then gives resp the same bytes
+// again, followed by readErr if reading failed, so that the SDK's
+// deserializer fails or succeeds exactly as it would have on its own.
+func checkAndRestore(ctx context.Context, resp *smithyhttp.Response, op string, body []byte, readErr error) error {
 	if readErr == nil {
-		if err := checkDocument(m.op, body); err != nil {
+		if err := checkDocument(op, body); err != nil {
 			smithyhttp.CloseResponseBody(ctx, resp, false, nil)
-			return out, metadata, err
+			return err
 		}
 	}
-	// The deserializer reads the same bytes (then the read error, if any).
 	var r io.Reader = bytes.NewReader(body)
 	if readErr != nil {
 		r = io.MultiReader(r, errReader{readErr})
@@ -145,7 +155,7 @@ func (m documentCheck) HandleDeserialize(ctx context.Context, in middleware.Dese
 		io.Reader
 		io.Closer
 	}{r, resp.Body}
-	return out, metadata, nil
+	return nil
 }
 
 // maxMessage bounds every message vpnsql takes from a server or an error:

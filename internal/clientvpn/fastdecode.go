@@ -109,24 +109,11 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 		}
 	}
 	// What the fast decoder did not take must still be the complete
-	// document of the operation (document.go); then the SDK's deserializer
-	// gets the same bytes (and, if reading failed, the same read error after
-	// them), so it fails or succeeds exactly as it would have on its own. It
+	// document of the operation; then the SDK's deserializer reads it. It
 	// closes the real body.
-	if readErr == nil {
-		if err := checkDocument(fastOperation, body); err != nil {
-			smithyhttp.CloseResponseBody(ctx, resp, false, nil)
-			return out, metadata, err
-		}
+	if err := checkAndRestore(ctx, resp, fastOperation, body, readErr); err != nil {
+		return out, metadata, err
 	}
-	var r io.Reader = bytes.NewReader(body)
-	if readErr != nil {
-		r = io.MultiReader(r, errReader{readErr})
-	}
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{r, resp.Body}
 	return m.sdk.HandleDeserialize(ctx, in, replay(out, metadata, nil))
 }
 
