@@ -175,6 +175,9 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 	// No lock is held here: the scan feeding a bulk terminate keeps
 	// streaming while the request is in flight.
 	res, callErr := t.svc.Terminate(context.Background(), req)
+	if res != nil {
+		rec.AccountID = res.AccountID
+	}
 	var answer string
 	switch {
 	case callErr != nil:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/vpnsql/vpnsql/internal/accounts"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
@@ -23,6 +24,8 @@ type Backend interface {
 	ScanEndpoints(ctx context.Context, scan clientvpn.EndpointScan) (*clientvpn.Stream[types.ClientVpnEndpoint], error)
 	// Warnings returns the failures queries survived, after mark since.
 	Warnings(since int64) []clientvpn.Warning
+	// Accounts lists the accounts in scope, with their ids and status.
+	Accounts(ctx context.Context) ([]accounts.Account, error)
 }
 
 // Register declares every table on conn.
@@ -31,6 +34,9 @@ func Register(conn *sqlite.Conn, b Backend) error {
 		return err
 	}
 	if err := conn.CreateModule("client_vpn_endpoints", endpointsColumns, &endpointsTable{backend: b}); err != nil {
+		return err
+	}
+	if err := conn.CreateModule("vpnsql_accounts", accountsColumns, &accountsTable{backend: b}); err != nil {
 		return err
 	}
 	return conn.CreateModule("vpnsql_warnings", warningsColumns, &warningsTable{backend: b})

@@ -19,6 +19,7 @@ const (
 	wOperation
 	wCode
 	wMessage
+	wAccountID
 )
 
 var warningsColumns = []sqlite.Column{
@@ -29,6 +30,7 @@ var warningsColumns = []sqlite.Column{
 	wOperation:           {Name: "operation", Type: "TEXT"},
 	wCode:                {Name: "code", Type: "TEXT"},
 	wMessage:             {Name: "message", Type: "TEXT"},
+	wAccountID:           accountIDColumn,
 }
 
 type warningsTable struct {
@@ -56,7 +58,7 @@ func (c *warningsCursor) Filter(context.Context, int, string, [][]any) error {
 		c.seqs = append(c.seqs, w.Seq)
 		c.rows = append(c.rows, []string{
 			wTime: w.Time.Format(time.DateTime), wRegion: w.Region, wClientVpnEndpointID: w.EndpointID,
-			wOperation: w.Operation, wCode: w.Code, wMessage: w.Message,
+			wOperation: w.Operation, wCode: w.Code, wMessage: w.Message, wAccountID: w.AccountID,
 		})
 	}
 	return nil

@@ -44,11 +44,12 @@ type Record struct {
 	PID      int       `json:"pid"`
 	Function string    `json:"function"`
 
-	EndpointID   any  `json:"clientVpnEndpointId"`
-	Region       any  `json:"region"`
-	ConnectionID any  `json:"connectionId,omitempty"`
-	Username     any  `json:"username,omitempty"`
-	DryRun       bool `json:"dryRun"`
+	EndpointID   any    `json:"clientVpnEndpointId"`
+	Region       any    `json:"region"`
+	AccountID    string `json:"accountId,omitempty"` // the account that signed the request
+	ConnectionID any    `json:"connectionId,omitempty"`
+	Username     any    `json:"username,omitempty"`
+	DryRun       bool   `json:"dryRun"`
 
 	Outcome   string          `json:"outcome"`
 	Result    json.RawMessage `json:"result,omitempty"`

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/vpnsql/vpnsql/functions"
+	"github.com/vpnsql/vpnsql/internal/accounts"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/ec2fake"
 	"github.com/vpnsql/vpnsql/internal/engine"
@@ -209,6 +210,8 @@ func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), e
 			Concurrency: a.cfg.Concurrency,
 			CacheTTL:    cacheTTL,
 			Strict:      a.cfg.Strict,
+			Profiles:    a.cfg.Profiles,
+			OrgRole:     a.cfg.OrgRole,
 		},
 		Profile:     a.cfg.Profile,
 		EndpointURL: a.cfg.EndpointURL,
@@ -226,19 +229,33 @@ func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), e
 	}
 	stop = func() {}
 	if a.cfg.Demo {
-		ds := ec2fake.SampleDataset(time.Now().UTC())
+		ds := ec2fake.SampleOrganization(time.Now().UTC())
+		for _, r := range cfg.Regions {
+			if r != "*" && !slices.Contains(ds.Regions, r) {
+				return nil, "", nil, usageErrorf("--demo: the sample data has no region %s (it has %s)", r, strings.Join(ds.Regions, ", "))
+			}
+		}
 		srv, err := ec2fake.Start(ec2fake.New(ds))
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("starting the demo server: %w", err)
 		}
+		// The demo ignores every AWS setting (profiles, files, endpoint
+		// variables): its keys, its endpoint and nothing else.
+		cfg.Isolated = true
 		cfg.EndpointURL = srv.URL
 		cfg.Credentials = clientvpn.DummyCredentials()
 		if len(cfg.Regions) == 0 {
 			cfg.Regions = slices.Clone(ds.Regions)
 		}
-		announce = fmt.Sprintf("vpnsql: demo mode: built-in sample data served on %s, no AWS account used",
-			strings.TrimPrefix(srv.URL, "http://"))
+		announce = fmt.Sprintf("vpnsql: demo mode: built-in sample data served on %s, no AWS account used; regions %s; account %s (--org-role %s adds the sample organization's other accounts)",
+			strings.TrimPrefix(srv.URL, "http://"), strings.Join(ds.Regions, ", "), ec2fake.SampleManagementAccount, ec2fake.DefaultOrgRole)
+		if cfg.OrgRole != "" {
+			announce = fmt.Sprintf("vpnsql: demo mode: built-in sample data served on %s, no AWS account used; regions %s; organization of %d accounts",
+				strings.TrimPrefix(srv.URL, "http://"), strings.Join(ds.Regions, ", "), len(ds.Accounts))
+		}
 		stop = srv.Close
+	} else if err := accounts.CheckProfiles(append([]string{a.cfg.Profile}, a.cfg.Profiles...)); err != nil {
+		return nil, "", nil, &UsageError{Err: err}
 	}
 	svc = engine.Install(cfg, policy)
 	if err := autoext.Install(); err != nil {

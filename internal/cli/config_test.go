@@ -196,7 +196,7 @@ func TestParseArgsNewFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--cache-ttl", "-1s"}, "--cache-ttl: -1s is negative"},
+		{[]string{"--cache-ttl", "-1s"}, "-1s is negative"},
 		{[]string{"--cache-ttl", "soon"}, "--cache-ttl"},
 		{[]string{"--max-attempts", "0"}, "--max-attempts: 0 is not a positive number"},
 		{[]string{"--audit-log", ""}, "--audit-log: no path given"},

@@ -2,14 +2,16 @@ package clientvpn
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// EndpointQuery selects the endpoints of one region.
+// EndpointQuery selects the endpoints of one account's region.
 type EndpointQuery struct {
+	AccountID         string // "" for the default account
 	Region            string
 	EndpointIDs       []string // the ClientVpnEndpointId.N list: unknown ids are an error
 	EndpointIDFilter  []string // the endpoint-id filter: unknown ids are skipped
@@ -25,7 +27,7 @@ func (s *Service) Endpoints(ctx context.Context, q EndpointQuery, page func([]ty
 
 func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func([]types.ClientVpnEndpoint) error) error {
 	const op = "DescribeClientVpnEndpoints"
-	client, err := s.client(ctx, q.Region)
+	client, err := s.client(ctx, q.AccountID, q.Region)
 	if err != nil {
 		return err
 	}
@@ -52,10 +54,12 @@ func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func
 	return nil
 }
 
-// EnabledRegions lists the regions enabled for the account (what "*"
-// means), asking DescribeRegions in the configured region, else us-east-1.
-func (s *Service) EnabledRegions(ctx context.Context) ([]string, error) {
-	cfg, err := s.load(ctx)
+// enabledRegions lists the regions enabled in any of the accounts (what
+// "*" means), asking DescribeRegions in the configured region, else
+// us-east-1. A region enabled in some accounts only is read in all of
+// them: the others answer AuthFailure, a warning naming the account.
+func (s *Service) enabledRegions(ctx context.Context, accountIDs []string) ([]string, error) {
+	cfg, err := s.Scope().Base(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,19 +67,29 @@ func (s *Service) EnabledRegions(ctx context.Context) ([]string, error) {
 	if home == "" {
 		home = "us-east-1"
 	}
-	client, err := s.client(ctx, home)
-	if err != nil {
-		return nil, err
-	}
-	out, err := client.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		return nil, apiError(home, "DescribeRegions", err)
-	}
-	regions := make([]string, 0, len(out.Regions))
-	for _, r := range out.Regions {
-		if r.RegionName != nil {
-			regions = append(regions, *r.RegionName)
+	var regions []string
+	var failures []error
+	for _, account := range accountIDs {
+		client, err := s.client(ctx, account, home)
+		if err == nil {
+			var out *ec2.DescribeRegionsOutput
+			if out, err = client.DescribeRegions(ctx, &ec2.DescribeRegionsInput{}); err == nil {
+				for _, r := range out.Regions {
+					if r.RegionName != nil && !slices.Contains(regions, *r.RegionName) {
+						regions = append(regions, *r.RegionName)
+					}
+				}
+				continue
+			}
+			err = apiError(home, "DescribeRegions", err)
 		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		failures = append(failures, inAccount(account, err))
+	}
+	if len(regions) == 0 && len(failures) > 0 {
+		return nil, joinFailures(failures)
 	}
 	return regions, nil
 }

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/vpnsql/vpnsql/internal/accounts"
 )
 
 // Source pages through the two Client VPN listings. *Service is the AWS
@@ -30,11 +32,55 @@ type ScanOptions struct {
 	Warn func(Warning)
 	// Progress, if set, counts endpoints and rows.
 	Progress *Progress
+	// Unreadable are accounts known to fail before the scan starts (a
+	// profile whose credentials could not be loaded): each is a tolerated
+	// failure, warned about like a failing region.
+	Unreadable []error
+}
+
+// target is one account's region.
+type target struct{ account, region string }
+
+// targets is every account × region of a scan; no accounts means the
+// default account ("").
+func targets(accountIDs, regions []string) []target {
+	if len(accountIDs) == 0 {
+		accountIDs = []string{""}
+	}
+	out := make([]target, 0, len(accountIDs)*len(regions))
+	for _, a := range accountIDs {
+		for _, r := range regions {
+			out = append(out, target{a, r})
+		}
+	}
+	return out
+}
+
+// inAccount prefixes err with the account it happened in (when there is
+// one), so that a strict scan's error names every failing account.
+func inAccount(account string, err error) error {
+	var acct *accounts.Error
+	if account == "" || errors.As(err, &acct) {
+		return err
+	}
+	return fmt.Errorf("account %s: %w", account, err)
+}
+
+// tolerateUnreadable records the accounts known to fail as warnings.
+func tolerateUnreadable[T any](st *Stream[T], opts ScanOptions) {
+	for _, err := range opts.Unreadable {
+		st.tolerate(err)
+		opts.warn("", "", "", err)
+	}
 }
 
 // ConnectionScan is what one scan of client_vpn_connections fetches.
 type ConnectionScan struct {
-	Regions []string
+	// Accounts to read (empty: every account in scope); WithAccountIDs
+	// asks for the default account's id too (it costs an STS call).
+	Accounts       []string
+	WithAccountIDs bool
+	Regions        []string
 	// EndpointIDs to read; empty means every endpoint of each region
 	// (listed with DescribeClientVpnEndpoints first).
 	EndpointIDs   []string
@@ -45,74 +91,83 @@ type ConnectionScan struct {
 // ScanConnections fetches the connections of scan from src, concurrently.
 //
 // Named endpoints must be readable: a failure ends the scan with its error.
-// With several regions in scope a named endpoint is asked for in each, and
-// NotFound from the regions it does not live in is expected: only an
-// endpoint no region knows is an error. Discovered ones are tolerated: a region whose endpoints cannot be listed,
+// With several accounts or regions in scope a named endpoint is asked for
+// in each, and NotFound from the ones it does not live in is expected: only
+// an endpoint no account's region knows is an error. Discovered ones are tolerated: a region whose endpoints cannot be listed,
 // or an endpoint that cannot be read, becomes a warning and the other rows
 // still come back, unless every region failed or opts.Strict is set. Then
 // the scan ends with an error naming every failure, after all were tried.
 func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts ScanOptions) *Stream[types.ClientVpnConnection] {
 	st := newStream[types.ClientVpnConnection](ctx, opts.Concurrency)
+	tolerateUnreadable(st, opts)
+	all := targets(scan.Accounts, scan.Regions)
 	var mu sync.Mutex
-	notFound := map[string][]error{} // named endpoint -> NotFound errors, one per region
-	read := func(region, endpoint string, named bool) {
+	notFound := map[string][]error{} // named endpoint -> NotFound errors, one per target
+	unreached := map[string]int{}    // named endpoint -> targets whose account failed
+	read := func(at target, endpoint string, named bool) {
 		opts.Progress.addEndpoints(1)
 		st.spawn(func(ctx context.Context) {
 			defer opts.Progress.addDone(1)
-			q := ConnectionQuery{Region: region, EndpointID: endpoint, ConnectionIDs: scan.ConnectionIDs, Usernames: scan.Usernames}
+			q := ConnectionQuery{AccountID: at.account, Region: at.region, EndpointID: endpoint, ConnectionIDs: scan.ConnectionIDs, Usernames: scan.Usernames}
 			err := src.Connections(ctx, q, func(items []types.ClientVpnConnection) error {
 				opts.Progress.addRows(len(items))
-				return st.emit(Page[types.ClientVpnConnection]{Region: region, EndpointID: endpoint, Items: items})
+				return st.emit(Page[types.ClientVpnConnection]{AccountID: at.account, Region: at.region, EndpointID: endpoint, Items: items})
 			})
 			switch {
 			case err == nil || ctx.Err() != nil:
-			case named && len(scan.Regions) > 1 && isEndpointNotFound(err):
+			case named && len(all) > 1 && isEndpointNotFound(err):
 				mu.Lock()
 				notFound[endpoint] = append(notFound[endpoint], err)
 				mu.Unlock()
+			case named && len(all) > 1 && isAccountError(err):
+				mu.Lock()
+				unreached[endpoint]++
+				mu.Unlock()
+				st.tolerate(inAccount(at.account, err))
+				opts.warn(at.account, at.region, endpoint, err)
 			case named:
-				_ = st.emit(Page[types.ClientVpnConnection]{Region: region, EndpointID: endpoint, Err: err})
+				_ = st.emit(Page[types.ClientVpnConnection]{AccountID: at.account, Region: at.region, EndpointID: endpoint, Err: err})
 			default:
-				st.tolerate(err)
-				opts.warn(region, endpoint, err)
+				st.tolerate(inAccount(at.account, err))
+				opts.warn(at.account, at.region, endpoint, err)
 			}
 		})
 	}
-	var regionsFailed atomic.Int64
+	var targetsFailed atomic.Int64
 	if len(scan.EndpointIDs) > 0 {
-		for _, region := range scan.Regions {
+		for _, at := range all {
 			for _, endpoint := range scan.EndpointIDs {
-				read(region, endpoint, true)
+				read(at, endpoint, true)
 			}
 		}
 	} else {
-		for _, region := range scan.Regions {
+		for _, at := range all {
 			st.spawn(func(ctx context.Context) {
-				err := src.Endpoints(ctx, EndpointQuery{Region: region}, func(items []types.ClientVpnEndpoint) error {
+				err := src.Endpoints(ctx, EndpointQuery{AccountID: at.account, Region: at.region}, func(items []types.ClientVpnEndpoint) error {
 					for _, e := range items {
 						if e.ClientVpnEndpointId != nil {
-							read(region, *e.ClientVpnEndpointId, false)
+							read(at, *e.ClientVpnEndpointId, false)
 						}
 					}
 					return nil
 				})
 				if err != nil && ctx.Err() == nil {
-					regionsFailed.Add(1)
-					st.tolerate(err)
-					opts.warn(region, "", err)
+					targetsFailed.Add(1)
+					st.tolerate(inAccount(at.account, err))
+					opts.warn(at.account, at.region, "", err)
 				}
 			})
 		}
 	}
 	st.finish(func(failures []error) error {
 		for _, endpoint := range scan.EndpointIDs {
-			if errs := notFound[endpoint]; len(errs) == len(scan.Regions) {
-				return fmt.Errorf("%s exists in none of the regions in scope (%s): %w",
-					endpoint, strings.Join(scan.Regions, ", "), errs[0])
+			if errs := notFound[endpoint]; len(errs) > 0 && len(errs)+unreached[endpoint] == len(all) {
+				return fmt.Errorf("%s exists in none of the %s in scope (%s): %w",
+					endpoint, scopeNoun(scan.Accounts), strings.Join(scan.Regions, ", "), errs[0])
 			}
 		}
-		allRegionsFailed := len(scan.EndpointIDs) == 0 && len(scan.Regions) > 0 && regionsFailed.Load() == int64(len(scan.Regions))
-		if len(failures) > 0 && (opts.Strict || allRegionsFailed) {
+		allFailed := len(scan.EndpointIDs) == 0 && len(all) > 0 && targetsFailed.Load() == int64(len(all))
+		if len(failures) > 0 && (opts.Strict || allFailed) {
 			return joinFailures(failures)
 		}
 		return nil
@@ -122,7 +177,10 @@ func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts 
 
 // EndpointScan is what one scan of client_vpn_endpoints fetches.
 type EndpointScan struct {
-	Regions []string
+	// Accounts and WithAccountIDs as in ConnectionScan.
+	Accounts       []string
+	WithAccountIDs bool
+	Regions        []string
 	// EndpointIDs, all in one request per region: the ClientVpnEndpointId.N
 	// list when one region is in scope (an unknown id is an error, as it
 	// should be), the endpoint-id filter when several are (each id lives in
@@ -136,29 +194,33 @@ type EndpointScan struct {
 // or opts.Strict is set.
 func ScanEndpoints(ctx context.Context, src Source, scan EndpointScan, opts ScanOptions) *Stream[types.ClientVpnEndpoint] {
 	st := newStream[types.ClientVpnEndpoint](ctx, opts.Concurrency)
-	for _, region := range scan.Regions {
+	tolerateUnreadable(st, opts)
+	all := targets(scan.Accounts, scan.Regions)
+	var targetsFailed atomic.Int64
+	for _, at := range all {
 		st.spawn(func(ctx context.Context) {
-			q := EndpointQuery{Region: region, TransportProtocol: scan.TransportProtocol}
-			if len(scan.Regions) == 1 {
+			q := EndpointQuery{AccountID: at.account, Region: at.region, TransportProtocol: scan.TransportProtocol}
+			if len(all) == 1 {
 				q.EndpointIDs = scan.EndpointIDs
 			} else {
 				q.EndpointIDFilter = scan.EndpointIDs
 			}
 			err := src.Endpoints(ctx, q, func(items []types.ClientVpnEndpoint) error {
-				return st.emit(Page[types.ClientVpnEndpoint]{Region: region, Items: items})
+				return st.emit(Page[types.ClientVpnEndpoint]{AccountID: at.account, Region: at.region, Items: items})
 			})
 			switch {
 			case err == nil || ctx.Err() != nil:
 			case len(q.EndpointIDs) > 0:
-				_ = st.emit(Page[types.ClientVpnEndpoint]{Region: region, Err: err})
+				_ = st.emit(Page[types.ClientVpnEndpoint]{AccountID: at.account, Region: at.region, Err: err})
 			default:
-				st.tolerate(err)
-				opts.warn(region, "", err)
+				targetsFailed.Add(1)
+				st.tolerate(inAccount(at.account, err))
+				opts.warn(at.account, at.region, "", err)
 			}
 		})
 	}
 	st.finish(func(failures []error) error {
-		if len(failures) > 0 && (opts.Strict || len(failures) == len(scan.Regions)) {
+		if len(failures) > 0 && (opts.Strict || targetsFailed.Load() == int64(len(all))) {
 			return joinFailures(failures)
 		}
 		return nil
@@ -171,8 +233,21 @@ func isEndpointNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.Code == "InvalidClientVpnEndpointId.NotFound"
 }
 
-func (o ScanOptions) warn(region, endpoint string, err error) {
+func isAccountError(err error) bool {
+	var acct *accounts.Error
+	return errors.As(err, &acct)
+}
+
+// scopeNoun names what a named endpoint was looked for in.
+func scopeNoun(accountIDs []string) string {
+	if len(accountIDs) > 1 {
+		return "accounts and regions"
+	}
+	return "regions"
+}
+
+func (o ScanOptions) warn(account, region, endpoint string, err error) {
 	if o.Warn != nil {
-		o.Warn(newWarning(region, endpoint, err))
+		o.Warn(newWarning(account, region, endpoint, err))
 	}
 }

@@ -3,15 +3,22 @@ package clientvpn
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/vpnsql/vpnsql/internal/accounts"
 )
 
 // TerminateRequest is one TerminateClientVpnConnections call: one
 // connection by id, or (up to five of) a user's connections by username.
 type TerminateRequest struct {
+	// AccountID signs the request; "" lets Terminate find the account in
+	// scope that owns the endpoint (with several accounts in scope).
+	AccountID    string
 	Region       string
 	EndpointID   string
 	ConnectionID string // one of ConnectionID and Username
@@ -22,6 +29,9 @@ type TerminateRequest struct {
 
 // TerminateResult is the API's answer to a terminate.
 type TerminateResult struct {
+	// AccountID is the account the request was signed for ("" for the
+	// default account when its id was not needed).
+	AccountID string
 	// WouldSucceed: the request was a dry run and the API answered
 	// DryRunOperation ("Request would have succeeded, but DryRun flag is
 	// set"), whose text is in DryRunMessage. Answer is nil then.
@@ -59,7 +69,10 @@ type ConnectionStatus struct {
 const dryRunOperation = "DryRunOperation"
 
 // Terminate calls TerminateClientVpnConnections once (throttling is
-// retried by the SDK's standard retryer). After a real terminate succeeds,
+// retried by the SDK's standard retryer), signed by the account that owns
+// the endpoint: with several accounts in scope, each is asked
+// (DescribeClientVpnEndpoints for that id in that region) and only the one
+// owner may sign; no owner or several is an error and nothing is sent. After a real terminate succeeds,
 // the cached connections of that endpoint are dropped, so the next SELECT
 // shows the new status. A failure is an *APIError carrying the AWS code.
 //
@@ -71,7 +84,14 @@ func (s *Service) Terminate(ctx context.Context, req TerminateRequest) (*Termina
 	if req.Region == "" || req.EndpointID == "" || (req.ConnectionID == "") == (req.Username == "") {
 		return nil, errors.New("internal error: a terminate needs a region, an endpoint, and a connection id or a username")
 	}
-	client, err := s.client(ctx, req.Region)
+	if req.AccountID == "" && s.Scope().Multi() {
+		owner, err := s.endpointOwner(ctx, req.Region, req.EndpointID)
+		if err != nil {
+			return nil, err
+		}
+		req.AccountID = owner
+	}
+	client, err := s.client(ctx, req.AccountID, req.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -89,14 +109,45 @@ func (s *Service) Terminate(ctx context.Context, req TerminateRequest) (*Termina
 		e := apiError(req.Region, op, err)
 		var ae *APIError
 		if req.DryRun && errors.As(e, &ae) && ae.Code == dryRunOperation {
-			return &TerminateResult{WouldSucceed: true, DryRunMessage: ae.Message}, nil
+			return &TerminateResult{AccountID: req.AccountID, WouldSucceed: true, DryRunMessage: ae.Message}, nil
 		}
 		return nil, e
 	}
 	// A real answer; also when a dry run was not honoured, which would
 	// have terminated for real: then the cache must go all the same.
-	s.InvalidateEndpoint(req.Region, req.EndpointID)
-	return &TerminateResult{Answer: terminateAnswer(req.EndpointID, out)}, nil
+	s.InvalidateEndpoint(req.AccountID, req.Region, req.EndpointID)
+	return &TerminateResult{AccountID: req.AccountID, Answer: terminateAnswer(req.EndpointID, out)}, nil
+}
+
+// endpointOwner finds the one account in scope that has endpointID in
+// region. Any account that cannot answer makes ownership unknown: an
+// error, so that nothing is sent on a guess.
+func (s *Service) endpointOwner(ctx context.Context, region, endpointID string) (string, error) {
+	ids, failed, err := s.Scope().Readable(ctx, nil, true)
+	if err != nil {
+		return "", err
+	}
+	if len(failed) > 0 {
+		return "", fmt.Errorf("cannot tell which account owns %s: %w", endpointID, &accounts.Error{Account: failed[0].Account, Err: failed[0].Err})
+	}
+	var owners []string
+	for _, id := range ids {
+		err := s.fetchEndpoints(ctx, EndpointQuery{AccountID: id, Region: region, EndpointIDs: []string{endpointID}},
+			func([]types.ClientVpnEndpoint) error { return nil })
+		switch {
+		case err == nil:
+			owners = append(owners, id)
+		case !isEndpointNotFound(err):
+			return "", fmt.Errorf("cannot tell which account owns %s: %w", endpointID, inAccount(id, err))
+		}
+	}
+	switch len(owners) {
+	case 0:
+		return "", fmt.Errorf("%s is in none of the accounts in scope (%s) in %s: nothing was sent", endpointID, strings.Join(ids, ", "), region)
+	case 1:
+		return owners[0], nil
+	}
+	return "", fmt.Errorf("%s exists in several accounts in scope (%s) in %s: nothing was sent", endpointID, strings.Join(owners, ", "), region)
 }
 
 func terminateAnswer(endpointID string, out *ec2.TerminateClientVpnConnectionsOutput) *TerminateAnswer {

@@ -2,38 +2,44 @@ package clientvpn
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vpnsql/vpnsql/internal/accounts"
 )
 
-// Warning is a failure a query survived: a region or an endpoint whose rows
-// are missing from the result.
+// Warning is a failure a query survived: an account, a region or an
+// endpoint whose rows are missing from the result.
 type Warning struct {
 	Seq        int64 // increasing, to ask for the warnings since a point
 	Time       time.Time
-	Region     string
+	AccountID  string // "" for the default account (or a profile that failed: see Message)
+	Region     string // "" when a whole account failed
 	EndpointID string // "" when a whole region failed
 	Operation  string
 	Code       string // the AWS error code, if AWS answered
 	Message    string
 }
 
-func newWarning(region, endpoint string, err error) Warning {
-	w := Warning{Time: time.Now().UTC(), Region: region, EndpointID: endpoint, Message: err.Error()}
+func newWarning(account, region, endpoint string, err error) Warning {
+	w := Warning{Time: time.Now().UTC(), AccountID: account, Region: region, EndpointID: endpoint, Message: err.Error()}
 	var ae *APIError
-	if errors.As(err, &ae) {
+	var acct *accounts.Error
+	switch {
+	case errors.As(err, &ae):
 		w.Operation, w.Code, w.Message = ae.Operation, ae.Code, ae.Message
+	case errors.As(err, &acct):
+		w.AccountID, w.Message = acct.Account.ID, err.Error()
 	}
 	return w
 }
 
 // String is the warning on one line, as the CLI prints it.
 func (w Warning) String() string {
-	where := w.Region
-	if w.EndpointID != "" {
-		where += " " + w.EndpointID
-	}
+	where := strings.TrimSpace(w.AccountID + " " + w.Region + " " + w.EndpointID)
+	where = strings.Join(strings.Fields(where), " ")
 	msg := w.Message
 	if w.Code != "" {
 		msg = w.Code + ": " + msg
