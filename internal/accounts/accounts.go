@@ -451,22 +451,27 @@ func (s *Scope) Config(ctx context.Context, accountID, region string) (aws.Confi
 	}
 	s.mu.Lock()
 	m := s.member(accountID)
+	var acct Account
+	var memberErr error
 	key := accountID + "/" + region
 	cfg, ok := s.configs[key]
-	if m != nil && !ok && m.err == nil && m.Status != StatusSkipped {
-		cfg = m.cfg.Copy()
-		cfg.Region = region
-		applyLimits(&cfg, accountID, region)
-		s.configs[key] = cfg
+	if m != nil {
+		acct, memberErr = m.Account, m.err
+		if !ok && m.err == nil && m.Status != StatusSkipped {
+			cfg = m.cfg.Copy()
+			cfg.Region = region
+			applyLimits(&cfg, accountID, region)
+			s.configs[key] = cfg
+		}
 	}
 	s.mu.Unlock()
 	switch {
 	case m == nil:
 		return aws.Config{}, fmt.Errorf("internal error: account %q is not in scope", accountID)
-	case m.err != nil:
-		return aws.Config{}, &Error{Account: m.Account, Err: m.err}
-	case m.Status == StatusSkipped:
-		return aws.Config{}, &Error{Account: m.Account, Err: errors.New(m.Message)}
+	case memberErr != nil:
+		return aws.Config{}, &Error{Account: acct, Err: memberErr}
+	case acct.Status == StatusSkipped:
+		return aws.Config{}, &Error{Account: acct, Err: errors.New(acct.Message)}
 	}
 	if cfg.Credentials == nil {
 		return cfg, nil // anonymous: nothing to check
@@ -478,14 +483,14 @@ func (s *Scope) Config(ctx context.Context, accountID, region string) (aws.Confi
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return aws.Config{}, ctx.Err()
-	case err != nil && m.RoleArn != "":
-		err = fmt.Errorf("assuming %s: %w", m.RoleArn, SetupError(err, s.opts.EndpointURL))
-		s.setStatus(accountID, StatusError, err.Error())
-		return aws.Config{}, &Error{Account: m.Account, Err: err}
-	case err != nil && m.Source == SourceDefault:
+	case err != nil && acct.RoleArn != "":
+		err = fmt.Errorf("assuming %s: %w", acct.RoleArn, SetupError(err, s.opts.EndpointURL))
+		acct = s.setStatus(accountID, StatusError, err.Error())
+		return aws.Config{}, &Error{Account: acct, Err: err}
+	case err != nil && acct.Source == SourceDefault:
 		return aws.Config{}, SetupError(err, s.opts.EndpointURL)
 	case err != nil:
-		return aws.Config{}, &Error{Account: m.Account, Err: SetupError(err, s.opts.EndpointURL)}
+		return aws.Config{}, &Error{Account: acct, Err: SetupError(err, s.opts.EndpointURL)}
 	}
 	s.setStatus(accountID, StatusOK, "")
 	return cfg, nil
@@ -501,12 +506,19 @@ func (s *Scope) member(accountID string) *member {
 	return nil
 }
 
-func (s *Scope) setStatus(accountID string, st Status, msg string) {
+// setStatus records how assuming a member's role went, and returns the
+// member as it is now.
+func (s *Scope) setStatus(accountID string, st Status, msg string) Account {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if m := s.member(accountID); m != nil && m.RoleArn != "" {
+	m := s.member(accountID)
+	if m == nil {
+		return Account{}
+	}
+	if m.RoleArn != "" {
 		m.Status, m.Message = st, msg
 	}
+	return m.Account
 }
 
 // Error is an account that could not be read.
