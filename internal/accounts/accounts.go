@@ -38,6 +38,8 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/vpnsql/vpnsql/internal/awsid"
 )
 
 // Source says how an account came into scope.
@@ -115,7 +117,7 @@ var roleName = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 // CheckRoleName refuses a role name IAM would refuse.
 func CheckRoleName(name string) error {
 	if !roleName.MatchString(name) {
-		return fmt.Errorf("%q is not an IAM role name (1 to 64 letters, digits and +=,.@_-)", name)
+		return fmt.Errorf("%s is not an IAM role name (1 to 64 letters, digits and +=,.@_-)", awsid.Quote(name))
 	}
 	return nil
 }
@@ -193,6 +195,9 @@ func (s *Scope) load(ctx context.Context, profile string) (aws.Config, error) {
 			Retryer:      retryer,
 			Logger:       logging.Nop{},
 		}, nil
+	}
+	if err := checkEndpointVariables(); err != nil {
+		return aws.Config{}, err
 	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(retryer),

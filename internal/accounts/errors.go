@@ -74,6 +74,21 @@ func (c explainingClient) Do(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// checkEndpointVariables refuses an AWS_ENDPOINT_URL* variable the SDK
+// would fail on with "Failed to parse uri".
+func checkEndpointVariables() error {
+	for _, v := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_ORGANIZATIONS", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"} {
+		value := os.Getenv(v)
+		if value == "" {
+			continue
+		}
+		if u, err := url.Parse(value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &SetupProblem{Text: fmt.Sprintf("%s=%s is not a URL: write it with its scheme, like http://%s or https://%s", v, value, strings.TrimPrefix(value, "//"), strings.TrimPrefix(value, "//"))}
+		}
+	}
+	return nil
+}
+
 // SetupProblem is a broken AWS setup, explained on one line.
 type SetupProblem struct {
 	Text string
@@ -127,7 +142,8 @@ func orgListError(caller string, err error) error {
 // read (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE as the SDK reads
 // them), before any query runs.
 func CheckProfiles(names []string) error {
-	var configFiles, credentialsFiles []string
+	configFiles := []string{config.DefaultSharedConfigFilename()}
+	credentialsFiles := []string{config.DefaultSharedCredentialsFilename()}
 	if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
 		configFiles = []string{f}
 	}
@@ -143,7 +159,8 @@ func CheckProfiles(names []string) error {
 		})
 		var missing config.SharedConfigProfileNotExistError
 		if errors.As(err, &missing) {
-			return SetupError(err, "")
+			return fmt.Errorf("AWS profile %q not found in %s or %s: add it (aws configure --profile %s) or fix the name",
+				name, strings.Join(configFiles, ", "), strings.Join(credentialsFiles, ", "), name)
 		}
 	}
 	return nil

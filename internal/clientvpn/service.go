@@ -244,6 +244,14 @@ func (s *Service) resolve(ctx context.Context, accountIDs, regions *[]string, wi
 		return ScanOptions{}, err
 	}
 	*accountIDs = ids
+	if !s.Scope().Multi() && len(*regions) > 0 {
+		// One account: credentials that cannot be had (none configured,
+		// an expired SSO session) are the query's one error, not a
+		// warning per region.
+		if _, err := s.Scope().Config(ctx, ids[0], (*regions)[0]); err != nil {
+			return ScanOptions{}, err
+		}
+	}
 	set := s.Settings()
 	opts := ScanOptions{Concurrency: set.Concurrency, Strict: set.Strict, Warn: s.warnings.add, Progress: &s.progress}
 	for _, f := range failed {
