@@ -175,7 +175,7 @@ func TestPromptSession(t *testing.T) {
 
 	// .schema shows the virtual table's columns, hidden ones marked.
 	s.typeLine(".schema client_vpn_connections")
-	s.waitFor(regexp.MustCompile(`(?m)^  clientIp TEXT,\n(?s:.*)^  region TEXT HIDDEN\n\);\nvpnsql>`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)^  clientIp TEXT,\n(?s:.*)^  region TEXT HIDDEN,\n  accountId TEXT HIDDEN\n\);\nvpnsql>`), 10*time.Second)
 
 	// .output sends results to a file until .output stdout.
 	outFile := filepath.Join(t.TempDir(), "out.csv")
