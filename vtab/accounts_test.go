@@ -200,8 +200,8 @@ func TestOrganization(t *testing.T) {
 	}
 	refused, suspended := accountID(3), accountID(4)
 	warned := countsByAccount(t, env.DB, `SELECT accountId, count(*) FROM vpnsql_warnings WHERE message LIKE '%AccessDenied%' GROUP BY 1`)
-	if len(warned) != 1 || warned[refused] == 0 {
-		t.Errorf("AccessDenied warnings per account = %v, want only %s", warned, refused)
+	if len(warned) != 1 || warned[refused] != 1 {
+		t.Errorf("AccessDenied warnings per account = %v, want one, for %s", warned, refused)
 	}
 	for _, r := range env.Fake.Requests() {
 		if r.Account == suspended || strings.Contains(r.Params.Get("RoleArn"), suspended) {

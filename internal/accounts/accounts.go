@@ -37,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/vpnsql/vpnsql/internal/awsid"
@@ -489,7 +490,12 @@ func (s *Scope) Config(ctx context.Context, accountID, region string) (aws.Confi
 	case err != nil && ctx.Err() != nil:
 		return aws.Config{}, ctx.Err()
 	case err != nil && acct.RoleArn != "":
-		err = fmt.Errorf("assuming %s: %w", acct.RoleArn, SetupError(err, s.opts.EndpointURL))
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			err = fmt.Errorf("cannot assume %s: %s: %s", acct.RoleArn, ae.ErrorCode(), ae.ErrorMessage())
+		} else {
+			err = fmt.Errorf("cannot assume %s: %w", acct.RoleArn, SetupError(err, s.opts.EndpointURL))
+		}
 		acct = s.setStatus(accountID, StatusError, err.Error())
 		return aws.Config{}, &Error{Account: acct, Err: err}
 	case err != nil && acct.Source == SourceDefault:

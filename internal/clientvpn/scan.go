@@ -66,6 +66,34 @@ func inAccount(account string, err error) error {
 	return fmt.Errorf("account %s: %w", account, err)
 }
 
+// failedAccounts remembers, within one scan, the accounts whose
+// credentials failed, so that an account refusing its role is one warning
+// (and one strict error), not one per region.
+type failedAccounts struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+// tolerate records err of target at as a tolerated failure and warns about
+// it, once per account for an account's own failure.
+func tolerate[T any](st *Stream[T], opts ScanOptions, fa *failedAccounts, at target, endpoint string, err error) {
+	if isAccountError(err) {
+		fa.mu.Lock()
+		seen := fa.seen[at.account]
+		if fa.seen == nil {
+			fa.seen = map[string]bool{}
+		}
+		fa.seen[at.account] = true
+		fa.mu.Unlock()
+		if seen {
+			return
+		}
+		at.region, endpoint = "", ""
+	}
+	st.tolerate(inAccount(at.account, err))
+	opts.warn(at.account, at.region, endpoint, err)
+}
+
 // tolerateUnreadable records the accounts known to fail as warnings.
 func tolerateUnreadable[T any](st *Stream[T], opts ScanOptions) {
 	for _, err := range opts.Unreadable {
@@ -104,6 +132,7 @@ func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts 
 	var mu sync.Mutex
 	notFound := map[string][]error{} // named endpoint -> NotFound errors, one per target
 	unreached := map[string]int{}    // named endpoint -> targets whose account failed
+	var fa failedAccounts
 	read := func(at target, endpoint string, named bool) {
 		opts.Progress.addEndpoints(1)
 		st.spawn(func(ctx context.Context) {
@@ -123,13 +152,11 @@ func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts 
 				mu.Lock()
 				unreached[endpoint]++
 				mu.Unlock()
-				st.tolerate(inAccount(at.account, err))
-				opts.warn(at.account, at.region, endpoint, err)
+				tolerate(st, opts, &fa, at, endpoint, err)
 			case named:
 				_ = st.emit(Page[types.ClientVpnConnection]{AccountID: at.account, Region: at.region, EndpointID: endpoint, Err: err})
 			default:
-				st.tolerate(inAccount(at.account, err))
-				opts.warn(at.account, at.region, endpoint, err)
+				tolerate(st, opts, &fa, at, endpoint, err)
 			}
 		})
 	}
@@ -153,8 +180,7 @@ func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts 
 				})
 				if err != nil && ctx.Err() == nil {
 					targetsFailed.Add(1)
-					st.tolerate(inAccount(at.account, err))
-					opts.warn(at.account, at.region, "", err)
+					tolerate(st, opts, &fa, at, "", err)
 				}
 			})
 		}
@@ -197,6 +223,7 @@ func ScanEndpoints(ctx context.Context, src Source, scan EndpointScan, opts Scan
 	tolerateUnreadable(st, opts)
 	all := targets(scan.Accounts, scan.Regions)
 	var targetsFailed atomic.Int64
+	var fa failedAccounts
 	for _, at := range all {
 		st.spawn(func(ctx context.Context) {
 			q := EndpointQuery{AccountID: at.account, Region: at.region, TransportProtocol: scan.TransportProtocol}
@@ -214,8 +241,7 @@ func ScanEndpoints(ctx context.Context, src Source, scan EndpointScan, opts Scan
 				_ = st.emit(Page[types.ClientVpnEndpoint]{AccountID: at.account, Region: at.region, Err: err})
 			default:
 				targetsFailed.Add(1)
-				st.tolerate(inAccount(at.account, err))
-				opts.warn(at.account, at.region, "", err)
+				tolerate(st, opts, &fa, at, "", err)
 			}
 		})
 	}

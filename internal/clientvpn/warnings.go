@@ -30,8 +30,8 @@ func newWarning(account, region, endpoint string, err error) Warning {
 	switch {
 	case errors.As(err, &ae):
 		w.Operation, w.Code, w.Message = ae.Operation, ae.Code, ae.Message
-	case errors.As(err, &acct):
-		w.AccountID, w.Message = acct.Account.ID, err.Error()
+	case errors.As(err, &acct) && acct.Account.ID != "":
+		w.AccountID, w.Message = acct.Account.ID, acct.Err.Error()
 	}
 	return w
 }
