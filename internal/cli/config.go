@@ -377,7 +377,9 @@ Tables (".schema TABLE" at the prompt shows the columns):
   client_vpn_connections   DescribeClientVpnConnections; WHERE clientVpnEndpointId
                            = '…' (or IN (…), or a join) reads just those endpoints,
                            otherwise every endpoint in scope is listed and read;
-                           the hidden column region says where a row came from
+                           the hidden columns region and accountId say where a
+                           row came from (both pushed down: WHERE accountId = '…')
+  vpnsql_accounts          the accounts in scope (--profile a,b or --org-role ROLE)
   vpnsql_warnings          failures queries survived (also printed on stderr)
 
 Saved audit queries ("vpnsql queries" lists them with their parameters;
@@ -456,6 +458,13 @@ Examples:
   # Your own .sql files, results as JSON; or SQL on standard input:
   vpnsql -o json audit.sql
   echo "SELECT sqlite_version();" | vpnsql -o jsonl
+
+  # Every account of the AWS Organization (run with the management account's
+  # or a delegated administrator's credentials), or two named profiles:
+  vpnsql --org-role OrganizationAccountAccessRole --region '*' \
+    "SELECT accountId, region, count(*) FROM client_vpn_connections GROUP BY 1, 2"
+  vpnsql --profile prod,acquired "SELECT * FROM vpnsql_accounts"
+  vpnsql --demo --org-role OrganizationAccountAccessRole "SELECT * FROM vpnsql_accounts"
 
   # The interactive prompt on sample data:
   vpnsql --demo
