@@ -376,3 +376,58 @@ func TestCancelledOrganizationScanLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestRegionDisabledInOneAccount(t *testing.T) {
+	ds := accountsDataset(3)
+	ds.Accounts[2].Regions = []string{"us-east-1"} // eu-west-1 not enabled there
+	ds.Endpoints = ds.Endpoints[:5]                 // nor any endpoint in it
+	env := vpntest.Start(t, ds, clientvpn.Config{Settings: clientvpn.Settings{Regions: twoRegions, OrgRole: orgRole}})
+	got := countsByAccount(t, env.DB, `SELECT accountId || '/' || region, count(*) FROM client_vpn_connections GROUP BY 1`)
+	want := map[string]int{}
+	for i := range 3 {
+		for j, region := range twoRegions {
+			if i < 2 || j == 0 {
+				want[accountID(i)+"/"+region] = connectionsIn(i, j)
+			}
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rows = %v, want %v", got, want)
+	}
+	var account, region, code string
+	if err := env.DB.QueryRow(`SELECT accountId, region, code FROM vpnsql_warnings`).Scan(&account, &region, &code); err != nil {
+		t.Fatal(err)
+	}
+	if account != accountID(2) || region != "eu-west-1" || code != "AuthFailure" {
+		t.Errorf("warning %s %s %s, want %s eu-west-1 AuthFailure", account, region, code, accountID(2))
+	}
+}
+
+func TestConfigSettingsFromSQL(t *testing.T) {
+	env := vpntest.Start(t, accountsDataset(3), clientvpn.Config{Settings: clientvpn.Settings{Regions: twoRegions}})
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT vpnsql_config('strict', NULL)`, "strict cannot be NULL"},
+		{`SELECT vpnsql_config('region', x'75')`, "'u' is not an AWS region name"},
+		{`SELECT vpnsql_config('cache_ttl', 1e300)`, "1e+300"},
+		{`SELECT vpnsql_config('org_role', 'no such/role')`, "not an IAM role name"},
+	} {
+		if _, err := env.DB.Exec(tc.sql); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error containing %q", tc.sql, err, tc.want)
+		}
+	}
+	// Setting org_role changes the scope for the next query.
+	if _, err := env.DB.Exec(`SELECT vpnsql_config('org_role', ?)`, orgRole); err != nil {
+		t.Fatal(err)
+	}
+	got := countsByAccount(t, env.DB, `SELECT accountId, count(*) FROM client_vpn_endpoints GROUP BY 1`)
+	if len(got) != 3 {
+		t.Errorf("endpoints per account after org_role = %v, want 3 accounts", got)
+	}
+	if _, err := env.DB.Exec(`SELECT vpnsql_config('org_role', '')`); err != nil {
+		t.Fatal(err)
+	}
+	got = countsByAccount(t, env.DB, `SELECT accountId, count(*) FROM client_vpn_endpoints GROUP BY 1`)
+	if len(got) != 1 || got[accountID(0)] != 2 {
+		t.Errorf("endpoints per account after clearing org_role = %v, want only %s", got, accountID(0))
+	}
+}
