@@ -380,7 +380,7 @@ func TestCancelledOrganizationScanLeavesNoGoroutines(t *testing.T) {
 func TestRegionDisabledInOneAccount(t *testing.T) {
 	ds := accountsDataset(3)
 	ds.Accounts[2].Regions = []string{"us-east-1"} // eu-west-1 not enabled there
-	ds.Endpoints = ds.Endpoints[:5]                 // nor any endpoint in it
+	ds.Endpoints = ds.Endpoints[:5]                // nor any endpoint in it
 	env := vpntest.Start(t, ds, clientvpn.Config{Settings: clientvpn.Settings{Regions: twoRegions, OrgRole: orgRole}})
 	got := countsByAccount(t, env.DB, `SELECT accountId || '/' || region, count(*) FROM client_vpn_connections GROUP BY 1`)
 	want := map[string]int{}
