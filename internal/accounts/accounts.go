@@ -314,7 +314,7 @@ func (s *Scope) list(ctx context.Context, withIDs bool) error {
 	default:
 		m := &member{Account: Account{Source: SourceDefault, Profile: s.opts.Profile, Status: StatusOK}, cfg: base}
 		if withIDs {
-			if m.ID, _, err = callerIdentity(ctx, base); err != nil {
+			if m.ID, _, err = s.callerIdentity(ctx, base); err != nil {
 				err = fmt.Errorf("asking STS which account the credentials belong to: %w", err)
 			}
 		}
@@ -341,7 +341,7 @@ func (s *Scope) listProfiles(ctx context.Context) []*member {
 		m := &member{Account: Account{Source: SourceProfile, Profile: p, Status: StatusOK}}
 		m.cfg, m.err = s.load(ctx, p)
 		if m.err == nil {
-			m.ID, _, m.err = callerIdentity(ctx, m.cfg)
+			m.ID, _, m.err = s.callerIdentity(ctx, m.cfg)
 		}
 		switch first, dup := byID[m.ID]; {
 		case m.err != nil:
@@ -360,7 +360,7 @@ func (s *Scope) listProfiles(ctx context.Context) []*member {
 // listOrganization lists the organization's accounts with the base
 // credentials.
 func (s *Scope) listOrganization(ctx context.Context, base aws.Config) ([]*member, error) {
-	caller, partition, err := callerIdentity(ctx, base)
+	caller, partition, err := s.callerIdentity(ctx, base)
 	if err != nil {
 		return nil, fmt.Errorf("asking STS which account the credentials belong to: %w", err)
 	}
@@ -427,18 +427,10 @@ func (s *Scope) stsClient(cfg aws.Config) *sts.Client {
 
 // callerIdentity asks STS whose credentials cfg holds: the account id and
 // the partition of the caller's ARN.
-func callerIdentity(ctx context.Context, cfg aws.Config) (account, partition string, err error) {
-	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
-		if o.Region == "" {
-			o.Region = fallbackRegion
-		}
-		if cfg.BaseEndpoint != nil {
-			o.BaseEndpoint = cfg.BaseEndpoint
-		}
-	})
-	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+func (s *Scope) callerIdentity(ctx context.Context, cfg aws.Config) (account, partition string, err error) {
+	out, err := s.stsClient(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", "", SetupError(err, aws.ToString(cfg.BaseEndpoint))
+		return "", "", SetupError(err, s.opts.EndpointURL)
 	}
 	partition = "aws"
 	if a, err := arn.Parse(aws.ToString(out.Arn)); err == nil {
