@@ -339,6 +339,15 @@ func TestTerminateFindsTheOwnerAccount(t *testing.T) {
 		t.Errorf("audit log lacks the owner's account id:\n%s", audit)
 	}
 
+	// The owner is known now: the next terminate there asks nobody.
+	env.Fake.ResetLog()
+	if _, err := env.DB.Exec(`SELECT client_vpn_connections_terminate(?, 'eu-west-1', ?)`, owner.ID, owner.Connections[1].ConnectionID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(requestsOf(env, "ec2", "DescribeClientVpnEndpoints")); n != 0 {
+		t.Errorf("%d ownership lookups for an endpoint whose owner is known", n)
+	}
+
 	// An endpoint no account owns: an error, and nothing sent.
 	env.Fake.ResetLog()
 	_, err = env.DB.Exec(`SELECT client_vpn_connections_terminate('cvpn-endpoint-0ffffffffffffffff', 'eu-west-1', ?)`, conn)

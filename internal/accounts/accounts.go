@@ -150,9 +150,6 @@ func New(opts Options) *Scope {
 	return &Scope{opts: opts, configs: map[string]aws.Config{}}
 }
 
-// Options returns the options the scope was made with.
-func (s *Scope) Options() Options { return s.opts }
-
 // Multi says whether more than one account can be in scope.
 func (s *Scope) Multi() bool { return len(s.opts.Profiles) > 0 || s.opts.OrgRole != "" }
 

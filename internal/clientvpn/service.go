@@ -91,6 +91,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	clients  map[string]*ec2.Client
+	owners   map[string]string // region/endpoint -> owning account, in a scope of several
 	settings Settings
 
 	cache    cache
@@ -116,7 +117,7 @@ func New(cfg Config) *Service {
 	case cfg.CacheTTL < 0:
 		cfg.CacheTTL = 0
 	}
-	s := &Service{cfg: cfg, clients: map[string]*ec2.Client{}, settings: cfg.Settings}
+	s := &Service{cfg: cfg, clients: map[string]*ec2.Client{}, owners: map[string]string{}, settings: cfg.Settings}
 	s.scope = s.newScope(cfg.Settings)
 	return s
 }
@@ -166,6 +167,7 @@ func (s *Service) UpdateSettings(change func(*Settings)) {
 		// Another set of accounts: new credentials, clients and cache.
 		s.scope = s.newScope(s.settings)
 		s.clients = map[string]*ec2.Client{}
+		s.owners = map[string]string{}
 		s.ClearCache()
 	}
 	if s.settings.Concurrency <= 0 {

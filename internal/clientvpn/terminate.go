@@ -122,8 +122,32 @@ func (s *Service) Terminate(ctx context.Context, req TerminateRequest) (*Termina
 // endpointOwner finds the one account in scope that has endpointID in
 // region. Any account that cannot answer makes ownership unknown: an
 // error, so that nothing is sent on a guess.
+//
+// Endpoint ids are unique across AWS, so an owner found is kept for the
+// life of the scope: a bulk terminate asks once per endpoint, not once per
+// row.
 func (s *Service) endpointOwner(ctx context.Context, region, endpointID string) (string, error) {
-	ids, failed, err := s.Scope().Readable(ctx, nil, true)
+	scope := s.Scope()
+	key := region + "/" + endpointID
+	s.mu.Lock()
+	owner, known := s.owners[key]
+	s.mu.Unlock()
+	if known {
+		return owner, nil
+	}
+	owner, err := s.findOwner(ctx, scope, region, endpointID)
+	if err == nil {
+		s.mu.Lock()
+		if scope == s.scope {
+			s.owners[key] = owner
+		}
+		s.mu.Unlock()
+	}
+	return owner, err
+}
+
+func (s *Service) findOwner(ctx context.Context, scope *accounts.Scope, region, endpointID string) (string, error) {
+	ids, failed, err := scope.Readable(ctx, nil, true)
 	if err != nil {
 		return "", err
 	}
