@@ -440,3 +440,17 @@ func TestConfigSettingsFromSQL(t *testing.T) {
 		t.Errorf("endpoints per account after clearing org_role = %v, want only %s", got, accountID(0))
 	}
 }
+
+func TestProfilesRegionFromTheProfile(t *testing.T) {
+	ds := accountsDataset(3)
+	writeProfiles(t, map[string]string{"prod": accountKey(1), "acquired": accountKey(2)}) // region = us-east-1
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	env := vpntest.Start(t, ds, clientvpn.Config{Settings: clientvpn.Settings{
+		Regions: []string{}, Profiles: []string{"prod", "acquired"}}})
+	got := countsByAccount(t, env.DB, `SELECT accountId || '/' || region, count(*) FROM client_vpn_connections GROUP BY 1`)
+	want := map[string]int{accountID(1) + "/us-east-1": connectionsIn(1, 0), accountID(2) + "/us-east-1": connectionsIn(2, 0)}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rows = %v, want %v", got, want)
+	}
+}

@@ -230,6 +230,26 @@ func (s *Scope) wrap(client aws.HTTPClient) aws.HTTPClient {
 	return explainingClient{next: client, endpointURL: s.opts.EndpointURL}
 }
 
+// HomeRegion is the configured region: the default chain's, else (in a
+// scope of profiles) the first profile's that names one; "" if none does.
+func (s *Scope) HomeRegion(ctx context.Context) (string, error) {
+	base, err := s.Base(ctx)
+	if err == nil && base.Region != "" || len(s.opts.Profiles) == 0 {
+		return base.Region, err
+	}
+	if err := s.list(ctx, false); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.members {
+		if m.err == nil && m.cfg.Region != "" {
+			return m.cfg.Region, nil
+		}
+	}
+	return "", nil
+}
+
 // Accounts lists the accounts in scope (listing the organization, or
 // resolving the profiles, on first use). The default account's ID is
 // asked of STS only if withIDs is set.

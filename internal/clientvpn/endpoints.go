@@ -59,11 +59,10 @@ func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func
 // us-east-1. A region enabled in some accounts only is read in all of
 // them: the others answer AuthFailure, a warning naming the account.
 func (s *Service) enabledRegions(ctx context.Context, accountIDs []string) ([]string, error) {
-	cfg, err := s.Scope().Base(ctx)
+	home, err := s.Scope().HomeRegion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	home := cfg.Region
 	if home == "" {
 		home = "us-east-1"
 	}

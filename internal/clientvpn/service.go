@@ -195,14 +195,14 @@ func (s *Service) Regions(ctx context.Context, accountIDs, bound []string) ([]st
 		}
 		return configured, nil
 	}
-	cfg, err := s.Scope().Base(ctx)
+	home, err := s.Scope().HomeRegion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Region == "" {
+	if home == "" {
 		return nil, errors.New("no AWS region configured: set AWS_REGION (or --region in the CLI, VPNSQL_REGION for the extension), or add region = 'us-east-1' to the query")
 	}
-	return []string{cfg.Region}, nil
+	return []string{home}, nil
 }
 
 // ScanConnections runs ScanConnections over this Service with its settings,
