@@ -176,14 +176,14 @@ func (s *Scope) load(ctx context.Context, profile string) (aws.Config, error) {
 		WithTimeout(s.opts.RequestTimeout).
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = connectTimeout })
 	retryer := func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
+		return timeoutBoundRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
 			if s.opts.MaxAttempts > 0 {
 				o.MaxAttempts = s.opts.MaxAttempts
 			}
 			if s.opts.MaxBackoff > 0 {
 				o.MaxBackoff = s.opts.MaxBackoff
 			}
-		})
+		})}
 	}
 	if s.opts.Isolated {
 		return aws.Config{
@@ -248,6 +248,23 @@ func (s *Scope) HomeRegion(ctx context.Context) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// timeoutAttempts is how often a request that timed out is tried: a
+// server that never answers costs 2 × RequestTimeout, not MaxAttempts ×.
+const timeoutAttempts = 2
+
+// timeoutBoundRetryer retries as the standard retryer does (throttling,
+// 5xx, connection resets), except that a request that timed out is tried
+// at most timeoutAttempts times.
+type timeoutBoundRetryer struct{ aws.RetryerV2 }
+
+func (r timeoutBoundRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	var ne net.Error
+	if attempt >= timeoutAttempts && errors.As(err, &ne) && ne.Timeout() {
+		return 0, err // the SDK gives up with err
+	}
+	return r.RetryerV2.RetryDelay(attempt, err)
 }
 
 // Accounts lists the accounts in scope (listing the organization, or

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/vpnsql/vpnsql/internal/accounts"
 	"github.com/vpnsql/vpnsql/internal/ec2fake"
@@ -82,5 +83,33 @@ func TestOrgRoleFromAMember(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "\n") {
 		t.Errorf("error is not one line: %q", err)
+	}
+}
+
+// TestSlowServerTriedTwice: a server that never answers in time costs two
+// attempts, not MaxAttempts.
+func TestSlowServerTriedTwice(t *testing.T) {
+	run := sampleOrg(t)
+	run.Server.SetLatency(time.Minute)
+	s := accounts.New(accounts.Options{EndpointURL: run.URL, Isolated: true, MaxAttempts: 5, MaxBackoff: 10 * time.Millisecond,
+		RequestTimeout: 500 * time.Millisecond, Credentials: credentials.NewStaticCredentialsProvider(ec2fake.SampleAccessKey, "secret", "")})
+	cfg, err := s.Config(context.Background(), "", "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = ec2.NewFromConfig(cfg).DescribeRegions(context.Background(), &ec2.DescribeRegionsInput{})
+	if err == nil || !strings.Contains(err.Error(), "no answer from") {
+		t.Fatalf("error %v, want a timeout explained", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("gave up after %s; two attempts of 0.5 s should take about 1 s", d)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(run.Server.Requests()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(run.Server.Requests()); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
 	}
 }
