@@ -2,7 +2,7 @@
 GO      ?= go
 BUILD   := build
 
-.PHONY: all build ext demo test lint bench bench-quick clean
+.PHONY: all build ext demo test lint fuzz-quick test-cpu bench bench-quick clean
 
 all: build ext
 
@@ -35,10 +35,24 @@ demo: build
 test: lint
 	$(GO) test -race ./...
 
-## lint: gofmt and go vet must be clean
+## fuzz-quick: the differential fuzz of the fast decoder against the SDK's
+## deserializer, for 15 s (CI runs it, so an SDK upgrade cannot silently
+## change what the decoders read). The first run also compiles the SDK with
+## fuzzing instrumentation: about 5 CPU-minutes, cached afterwards.
+fuzz-quick:
+	$(GO) test -run='^$$' -fuzz='^FuzzFastDecode$$' -fuzztime=15s ./internal/clientvpn
+
+## test-cpu: the data path's tests again (-short) with GOMAXPROCS 1 and 2,
+## which shakes out tests that only pass with spare cores (a few minutes)
+test-cpu:
+	$(GO) test -race -short -count=1 -cpu 1,2 ./internal/clientvpn/... ./internal/ec2fake/... ./vtab/... ./functions/...
+
+## lint: gofmt, go vet and staticcheck must be clean (staticcheck is a tool
+## dependency in go.mod: `go tool` builds the pinned version, no install step)
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 ## bench: every performance contest of bench/ (a few minutes); writes bench/RESULTS.md
 bench: build ext

@@ -134,12 +134,12 @@ func ExampleOptions_allowTerminate() {
 	fmt.Println("now:", statuses, err)
 
 	audit, _ := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
-	fmt.Println("audit lines:", strings.Count(string(audit), "\n"))
+	fmt.Println("audit lines:", strings.Count(string(audit), "\n"), "(an intent and an outcome per call)")
 	// Output:
 	// dry run would succeed: true <nil>
 	// answered: 3 terminating <nil>
 	// now: terminated,terminated,terminated <nil>
-	// audit lines: 2
+	// audit lines: 4 (an intent and an outcome per call)
 }
 
 // TestGoDoorAuditLogEnv: VPNSQL_AUDIT_LOG sets the audit log when
@@ -155,5 +155,55 @@ func TestGoDoorAuditLogEnv(t *testing.T) {
 	}
 	if b, err := os.ReadFile(log); err != nil || !strings.Contains(string(b), `"door":"cli"`) {
 		t.Fatalf("audit log %q (%v)", b, err)
+	}
+}
+
+// TestGoDoorForgedFile: through the Go door, a database file holding a
+// table named like a live table, and a CHECK that would terminate and
+// change a setting, neither replaces the live table nor acts.
+func TestGoDoorForgedFile(t *testing.T) {
+	fake, e, _ := openGoDoor(t, vpnsql.Options{AllowTerminate: true, AuditLog: filepath.Join(t.TempDir(), "audit.jsonl")})
+	path := filepath.Join(t.TempDir(), "forged.db")
+	maker, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maker.SetMaxOpenConns(1)
+	for _, stmt := range []string{
+		`CREATE TABLE main.client_vpn_connections(clientVpnEndpointId TEXT, username TEXT)`,
+		fmt.Sprintf(`INSERT INTO main.client_vpn_connections VALUES ('%s', 'forged')`, e.ID),
+		// Made with coalesce, then rewritten: SQLite checks nothing then.
+		fmt.Sprintf(`CREATE TABLE offboarded(username TEXT, CHECK (coalesce('%s', '%s', username) IS NOT NULL),
+			CHECK (coalesce('region', 'eu-west-1') IS NOT NULL))`, e.ID, e.Region),
+		`PRAGMA writable_schema=ON`,
+		`UPDATE sqlite_master SET sql = replace(replace(sql, 'coalesce(''region''', 'vpnsql_config(''region'''), 'coalesce(', 'client_vpn_connections_terminate_user(') WHERE name = 'offboarded'`,
+	} {
+		if _, err := maker.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	maker.Close()
+
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n, forged int
+	if err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE username = 'forged') FROM client_vpn_connections
+		WHERE clientVpnEndpointId = ?`, e.ID).Scan(&n, &forged); err != nil || n != len(e.Connections) || forged != 0 {
+		t.Fatalf("%d rows, %d forged (%v); want the %d live rows", n, forged, err, len(e.Connections))
+	}
+	if _, err := db.Exec(`INSERT INTO offboarded VALUES (?)`, e.Connections[0].Username); err == nil {
+		t.Fatal("the INSERT ran its CHECK")
+	}
+	var region string
+	if err := db.QueryRow(`SELECT vpnsql_config('region')`).Scan(&region); err != nil || region != "us-east-1" {
+		t.Fatalf("region %q (%v)", region, err)
+	}
+	for _, r := range fake.Requests() {
+		if r.Action == "TerminateClientVpnConnections" {
+			t.Fatalf("a terminate was sent: %v", r.Params)
+		}
 	}
 }

@@ -46,15 +46,23 @@ type Options struct {
 	EndpointURL string
 	// Credentials replace the configuration chain's when set.
 	Credentials aws.CredentialsProvider
-	// Concurrency bounds the requests one query keeps in flight (default 8).
+	// Concurrency bounds the AWS requests in flight in the process, all
+	// accounts and regions together (default 64).
 	Concurrency int
+	// RegionConcurrency bounds the requests in flight to one account in one
+	// region (default 8).
+	RegionConcurrency int
+	// StallTimeout: throttled requests are retried until an account+region
+	// has answered nothing but throttles for this long (default 5m).
+	StallTimeout time.Duration
 	// CacheTTL serves identical fetches from memory this long (default 30s;
 	// negative: off).
 	CacheTTL time.Duration
 	// Strict fails a query when an account, region or endpoint fails,
 	// instead of recording a warning (see the vpnsql_warnings table).
 	Strict bool
-	// MaxAttempts per request, retries of throttling included (default 5).
+	// MaxAttempts per request for failures other than throttling (5xx,
+	// network), the first try included (default 5).
 	MaxAttempts int
 	// RequestTimeout bounds each HTTP attempt (default 20s).
 	RequestTimeout time.Duration
@@ -121,6 +129,9 @@ func Register(opts Options) error {
 			Strict:      opts.Strict,
 			Profiles:    opts.Profiles,
 			OrgRole:     opts.OrgRole,
+
+			RegionConcurrency: opts.RegionConcurrency,
+			StallTimeout:      opts.StallTimeout,
 		},
 		Profile:        opts.Profile,
 		EndpointURL:    opts.EndpointURL,

@@ -16,7 +16,7 @@ import (
 // latencyBound is contest 1: a full SELECT count(*) over E endpoints of P
 // pages each, every request delayed by L, against the bound (P+1) x L: the
 // discovery call, then every endpoint's pages in sequence, all endpoints
-// in parallel. The CLI runs with --concurrency E so that nothing but the
+// in parallel. The CLI runs with --region-concurrency E so that nothing but the
 // pages of one endpoint has to wait. A second contestant, the floor, makes
 // exactly the same HTTP calls with nothing but net/http and string search, so
 // the gap between the bound and what this machine and the fake can do is
@@ -31,7 +31,7 @@ func (b *bench) latencyBound(ctx context.Context) error {
 	defer f.Close()
 	f.SetLatency(l)
 
-	args := []string{"--endpoint-url", f.URL, "--region", "us-east-1", "--concurrency", strconv.Itoa(e),
+	args := []string{"--endpoint-url", f.URL, "--region", "us-east-1", "--concurrency", strconv.Itoa(e), "--region-concurrency", strconv.Itoa(e),
 		"--output", "csv", "--no-header", "SELECT count(*) FROM client_vpn_connections"}
 	var lastCalls, lastInFlight int
 	var cpu []float64
@@ -86,7 +86,7 @@ func (b *bench) latencyBound(ctx context.Context) error {
 	bound := ms(time.Duration(p+1) * l)
 	vp, fl := median(got[0]), median(got[1])
 	ratio := vp / bound
-	b.add(result{"1", fmt.Sprintf("full `SELECT count(*)`, E=%d endpoints x P=%d pages, L=%s, CLI --concurrency %d", e, p, l, e),
+	b.add(result{"1", fmt.Sprintf("full `SELECT count(*)`, E=%d endpoints x P=%d pages, L=%s, CLI --region-concurrency %d", e, p, l, e),
 		fmtMS(vp), fmtMS(bound) + " bound", fmtRatio(ratio), "≤ 1.25x", verdict(ratio <= 1.25)})
 	b.add(result{"1", "floor: the same calls from bare net/http in the harness (what this machine allows)",
 		fmtMS(fl), fmtMS(bound) + " bound", fmtRatio(fl / bound), "", reportOnly})
@@ -95,7 +95,7 @@ func (b *bench) latencyBound(ctx context.Context) error {
 	b.explain("1", "Latency bound.", fmt.Sprintf(
 		"The fake serves %d endpoints in one region with %d connections each (pages of 1000) and every "+
 			"answer comes L=%s after the request. vpnsql is the CLI, started fresh each round with "+
-			"`--concurrency %d` (the issue's bound has every endpoint in parallel; vpnsql's default is 8), running `SELECT count(*) FROM client_vpn_connections` with no endpoint named, so "+
+			"`--concurrency %d --region-concurrency %d` (the issue's bound has every endpoint in parallel; vpnsql's default is 8 per account and region), running `SELECT count(*) FROM client_vpn_connections` with no endpoint named, so "+
 			"it discovers them first. The bound is (P + 1) x L = %s: one DescribeClientVpnEndpoints, then P "+
 			"pages per endpoint in sequence, all endpoints at once; it has no process start, no XML and no "+
 			"SQLite in it. Every run's count is checked; the last made %d calls (the minimum, 1 + E x P) "+
@@ -105,7 +105,7 @@ func (b *bench) latencyBound(ctx context.Context) error {
 			"every answer; see replayer in bench/fake.go): AWS's servers do not take the client's CPU. "+
 			"The floor row is a minimal client in the harness making the same calls (HTTP/1.1 keep-alive, "+
 			"rows counted with strings.Count), alternating with vpnsql: what the machine allows.",
-		e, p*1000, l, e, fmtMS(bound), lastCalls, lastInFlight, fmtMS(median(cpu)),
+		e, p*1000, l, e, e, fmtMS(bound), lastCalls, lastInFlight, fmtMS(median(cpu)),
 		median(cpu)*1000/float64(rows), float64(wire)/(1<<20), wire/rows))
 	return nil
 }

@@ -1,6 +1,7 @@
 // Command bench measures vpnsql against its performance goals (issue 6):
 // the latency bound, the AWS CLI, a native SQLite table, the minimum number
-// of API calls, start-up time and memory. Each contest runs its contestants
+// of API calls, start-up time, memory, fan-out over accounts and
+// throttling. Each contest runs its contestants
 // alternately, so the figures are ratios of medians taken side by side.
 //
 //	go run ./bench                        # full run (make bench), a few minutes
@@ -42,6 +43,11 @@ type sizes struct {
 
 	memEndpoints, memPerEndpoint int // contest 6
 	memRuns                      int
+
+	fanAccounts int           // contest 7: accounts of the organization
+	fanLatency  time.Duration // contest 7: L per request
+
+	throttleRounds int // contest 8
 }
 
 var (
@@ -53,7 +59,9 @@ var (
 		callConnections: 1500,
 		startRuns:       40,
 		memEndpoints:    100, memPerEndpoint: 10_000,
-		memRuns: 2,
+		memRuns:     2,
+		fanAccounts: 40, fanLatency: 50 * time.Millisecond,
+		throttleRounds: 3,
 	}
 	quick = sizes{
 		rounds:       1,
@@ -63,7 +71,9 @@ var (
 		callConnections: 1500,
 		startRuns:       5,
 		memEndpoints:    10, memPerEndpoint: 2_000,
-		memRuns: 1,
+		memRuns:     1,
+		fanAccounts: 40, fanLatency: 50 * time.Millisecond,
+		throttleRounds: 1,
 	}
 )
 
@@ -116,6 +126,10 @@ func main() {
 		{"4", b.apiCalls},
 		{"5", b.startup},
 		{"6", b.memory},
+		{"7", b.fanOut},
+		{"8", b.throttled},
+		{"9", b.checkAll},
+		{"10", b.connectionLog},
 	}
 	ctx := context.Background()
 	for _, c := range contests {

@@ -97,6 +97,7 @@ type command struct {
 	env    []string       // nil: benchEnv()
 	stdout io.Writer      // nil: /dev/null
 	cpu    *time.Duration // if set, receives the process's user + system CPU time
+	stderr *string        // if set, receives the process's standard error
 }
 
 // run starts the command, waits for it and returns its wall time: from
@@ -123,6 +124,9 @@ func (c command) run(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
 	err := cmd.Run()
 	elapsed := time.Since(start)
+	if c.stderr != nil {
+		*c.stderr = stderr.String()
+	}
 	if c.cpu != nil && cmd.ProcessState != nil {
 		*c.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}

@@ -1,7 +1,8 @@
 // Package functions declares vpnsql's SQL functions: settings and cache
 // control here, terminating connections in terminate.go. Functions that
-// change state are registered DirectOnly, so a view or trigger inside a
-// database file cannot call them.
+// change state are registered DirectOnly, so nothing stored in a database
+// file (a view, trigger, CHECK, DEFAULT, generated column or index) can call
+// them, in any host (see sqlite.DirectOnly).
 package functions
 
 import (
@@ -40,7 +41,7 @@ func Register(conn *sqlite.Conn, svc *clientvpn.Service, term *Terminator) error
 }
 
 // settingNames lists what vpnsql_config reads and writes.
-const settingNames = "region, concurrency, cache_ttl, strict, profile, org_role"
+const settingNames = "region, concurrency, region_concurrency, stall_timeout, cache_ttl, strict, profile, org_role"
 
 // config is vpnsql_config(name) and vpnsql_config(name, value): read or set
 // a setting for every connection of this process; it returns the value now
@@ -72,6 +73,10 @@ func config(svc *clientvpn.Service, args []any) (any, error) {
 		return strings.Join(s.Regions, ","), nil
 	case "concurrency":
 		return int64(s.Concurrency), nil
+	case "region_concurrency":
+		return int64(s.RegionConcurrency), nil
+	case "stall_timeout":
+		return s.StallTimeout.String(), nil
 	case "cache_ttl":
 		return s.CacheTTL.String(), nil
 	case "strict":
@@ -121,6 +126,18 @@ func parseSetting(name, value string) (func(*clientvpn.Settings), error) {
 			return nil, fmt.Errorf("concurrency %q: want a number from 1 to 256", value)
 		}
 		return func(s *clientvpn.Settings) { s.Concurrency = n }, nil
+	case "region_concurrency":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > 256 {
+			return nil, fmt.Errorf("region_concurrency %q: want a number from 1 to 256", value)
+		}
+		return func(s *clientvpn.Settings) { s.RegionConcurrency = n }, nil
+	case "stall_timeout":
+		d, err := ParseStallTimeout(value)
+		if err != nil {
+			return nil, err
+		}
+		return func(s *clientvpn.Settings) { s.StallTimeout = d }, nil
 	case "cache_ttl":
 		d, err := ParseTTL(value)
 		if err != nil {
@@ -138,10 +155,11 @@ func parseSetting(name, value string) (func(*clientvpn.Settings), error) {
 }
 
 // ApplyEnv applies the settings named in VPNSQL_REGION, VPNSQL_CONCURRENCY,
-// VPNSQL_CACHE_TTL, VPNSQL_STRICT, VPNSQL_PROFILE and VPNSQL_ORG_ROLE (as
-// getenv reads them) to s.
+// VPNSQL_REGION_CONCURRENCY, VPNSQL_STALL_TIMEOUT, VPNSQL_CACHE_TTL,
+// VPNSQL_STRICT, VPNSQL_PROFILE and VPNSQL_ORG_ROLE (as getenv reads them)
+// to s.
 func ApplyEnv(s *clientvpn.Settings, getenv func(string) string) error {
-	for _, name := range []string{"region", "concurrency", "cache_ttl", "strict", "profile", "org_role"} {
+	for _, name := range []string{"region", "concurrency", "region_concurrency", "stall_timeout", "cache_ttl", "strict", "profile", "org_role"} {
 		value := getenv("VPNSQL_" + strings.ToUpper(name))
 		if value == "" {
 			continue
@@ -185,6 +203,22 @@ func ParseTTL(value string) (time.Duration, error) {
 // maxTTL bounds cache_ttl: longer is surely a mistake (and 1e300 seconds
 // would overflow a duration).
 const maxTTL = 7 * 24 * time.Hour
+
+// ParseStallTimeout reads a stall timeout: a Go duration ("90s", "10m") or
+// plain seconds, more than zero and at most maxStallTimeout.
+func ParseStallTimeout(value string) (time.Duration, error) {
+	if secs, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil && secs > 0 && secs <= maxStallTimeout.Seconds() {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil || d <= 0 || d > maxStallTimeout {
+		return 0, fmt.Errorf("stall_timeout %q: want a duration such as 90s or 10m, at most %s", value, maxStallTimeout)
+	}
+	return d, nil
+}
+
+// maxStallTimeout bounds stall_timeout, as maxTTL does cache_ttl.
+const maxStallTimeout = 24 * time.Hour
 
 // ParseBool reads on/off, true/false, yes/no, 1/0.
 func ParseBool(value string) (bool, error) {

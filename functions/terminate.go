@@ -27,21 +27,25 @@ import (
 //	{"clientVpnEndpointId":…,"username":…,"connectionStatuses":[{"connectionId":…,
 //	 "previousStatus":{"code":…,"message":…},"currentStatus":{"code":…,"message":…}}]}
 //
-// With dry_run TRUE the request carries DryRun=true; the answer is
+// With dry_run TRUE nothing changes: the function checks the permission
+// (the request with DryRun=true) and the targets (a describe), and answers
 //
-//	{"dryRun":true,"wouldSucceed":true,"clientVpnEndpointId":…,"connectionId"|"username":…,"message":…}
+//	{"dryRun":true,"wouldSucceed":…,"clientVpnEndpointId":…,"connectionId"|"username":…,
+//	 "permission":{"allowed":…,"code":…,"message":…},
+//	 "targets":{"ok":…,"activeConnections":[…],"problem":…}}
 //
-// when the API says the call would succeed, and the API's error otherwise.
+// (see dryrun.go).
 //
-// Safety: both are registered DirectOnly (a view, trigger, CHECK, DEFAULT
-// or index stored in a database file cannot call them: SQLite refuses with
-// "unsafe use of …" before anything runs) and not deterministic (SQLite
-// calls them once per row, never folds or reuses a result). Each door keeps
-// them off unless its user turns them on; a call while off fails, with how
-// to turn them on, and sends nothing. Arguments are checked before any
-// request. Every call, refused ones included, is one line in the audit log;
-// a log that cannot be opened for appending refuses the call before it is
-// sent.
+// Safety: both are registered DirectOnly: nothing stored in a database
+// file (a view, trigger, CHECK, DEFAULT, generated column or index) can call
+// them, in any host (SQLite's own check, plus the binding's, see
+// sqlite.DirectOnly). They are not deterministic (SQLite calls them once
+// per row, never folds or reuses a result). Each door keeps them off unless
+// its user turns them on; a call while off fails, with how to turn them
+// on, and sends nothing. Arguments are checked before any request. Every
+// call, refused ones included, is recorded in the audit log, and a sent
+// call's intent is on disk before its request leaves (write-ahead): if it
+// cannot be written, nothing is sent.
 const (
 	terminateName     = "client_vpn_connections_terminate"
 	terminateUserName = "client_vpn_connections_terminate_user"
@@ -167,16 +171,35 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 		return nil, refusal
 	}
 
-	// The log must take the record before anything is sent.
-	pending, err := t.log.Begin()
+	// The account that signs, known before the intent is written so that
+	// the intent names it too. Not knowing it sends nothing.
+	owner, err := t.svc.EndpointOwner(context.Background(), req.Region, req.EndpointID)
+	if err != nil {
+		callErr := fmt.Errorf("%s: %w", name, err)
+		rec.Outcome, rec.Error = audit.Failed, callErr.Error()
+		if err := t.appendRecord(rec); err != nil {
+			return nil, fmt.Errorf("%w; the audit record could not be written either: %v", callErr, err)
+		}
+		return nil, callErr
+	}
+	req.AccountID, rec.AccountID = owner, owner
+
+	// Write-ahead: the intent must be on disk before anything is sent.
+	pending, err := t.log.Begin(rec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w; nothing was sent (every terminate call is recorded, so none is made without the audit log)", name, err)
 	}
 	// No lock is held here: the scan feeding a bulk terminate keeps
 	// streaming while the request is in flight.
-	res, callErr := t.svc.Terminate(context.Background(), req)
-	if res != nil {
-		rec.AccountID = res.AccountID
+	var (
+		res     *clientvpn.TerminateResult
+		dry     dryRunAnswer
+		callErr error
+	)
+	if req.DryRun {
+		dry, res, callErr = t.dryRun(context.Background(), req)
+	} else {
+		res, callErr = t.svc.Terminate(context.Background(), req)
 	}
 	var answer string
 	switch {
@@ -188,11 +211,14 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 		}
 		callErr = fmt.Errorf("%s: %w", name, callErr)
 		rec.Error = callErr.Error()
-	case res.WouldSucceed:
-		rec.Outcome = audit.WouldSucceed
-		answer = dryRunAnswer(req, res.DryRunMessage)
+	case res == nil: // a dry run, checked
+		rec.Outcome = audit.WouldFail
+		if dry.WouldSucceed {
+			rec.Outcome = audit.WouldSucceed
+		}
+		answer = marshal(dry)
 		rec.Result = json.RawMessage(answer)
-	default:
+	default: // a real terminate, also one the API made of a dry run
 		rec.Outcome = audit.Succeeded
 		answer = marshal(res.Answer)
 		rec.Result = json.RawMessage(answer)
@@ -201,7 +227,7 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 		if callErr != nil {
 			return nil, fmt.Errorf("%w; the audit record could not be written either: %v", callErr, err)
 		}
-		return nil, fmt.Errorf("%s: the request was sent and answered %s, but the audit record could not be written: %v", name, answer, err)
+		return nil, fmt.Errorf("%s: the request was sent and answered %s, but its outcome could not be added to the audit log (its intent is there): %v", name, answer, err)
 	}
 	if callErr != nil {
 		return nil, callErr
@@ -294,23 +320,6 @@ func dryRunArg(v any) (bool, error) {
 		shown = fmt.Sprint(v)
 	}
 	return false, fmt.Errorf("dry_run must be TRUE or FALSE (1 or 0), not %s", shown)
-}
-
-// dryRunAnswer is the JSON of a dry run the API said would succeed.
-func dryRunAnswer(req clientvpn.TerminateRequest, message string) string {
-	type answer struct {
-		DryRun       bool   `json:"dryRun"`
-		WouldSucceed bool   `json:"wouldSucceed"`
-		EndpointID   string `json:"clientVpnEndpointId"`
-		ConnectionID string `json:"connectionId,omitempty"`
-		Username     string `json:"username,omitempty"`
-		Message      string `json:"message"`
-	}
-	return marshal(answer{
-		DryRun: true, WouldSucceed: true,
-		EndpointID: req.EndpointID, ConnectionID: req.ConnectionID, Username: req.Username,
-		Message: message,
-	})
 }
 
 // marshal is v as compact JSON text, with <, > and & left as they are.

@@ -1,10 +1,16 @@
 -- title: Open sessions that failed posture checks
--- answers: Which open sessions report a device posture other than compliant
---          (out-of-date OS, missing disk encryption or endpoint protection)?
+-- answers: Which open sessions carry a failing device-posture status (out-of-date
+--          OS, missing disk encryption or endpoint protection), as reported by
+--          the endpoint's client connect handler?
 -- param: now = now  (reference time for durations: 'YYYY-MM-DD HH:MM:SS' UTC, or now)
+-- param: failing = non-compliant  (comma-separated statuses that mean a failed check)
 
--- A session with an empty postureComplianceStatusSet was not assessed and
--- is not listed; any status other than "compliant" is.
+-- AWS does not fix the values of postureComplianceStatusSet: it holds
+-- whatever strings the endpoint's client connect handler (a Lambda)
+-- returns, and a handler may return several (["compliant","mdm-enrolled"]).
+-- So a set fails when it CONTAINS one of the :failing statuses, not when it
+-- differs from exactly ["compliant"]. Extra tags beside a passing status
+-- are not failures. An empty or missing set was not assessed: not listed.
 WITH ref(now) AS MATERIALIZED (SELECT unixepoch(:now)),
 s AS (
   SELECT c.*, c.region AS region, e.description AS endpoint,
@@ -14,7 +20,8 @@ s AS (
     ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region
   WHERE c.connectionEndTime IS NULL
     AND EXISTS (SELECT 1 FROM json_each(c.postureComplianceStatusSet) AS p
-                WHERE p.value <> 'compliant')
+                WHERE instr(',' || replace(:failing, ', ', ',') || ',',
+                            ',' || p.value || ',') > 0)
 )
 SELECT region,
        endpoint,

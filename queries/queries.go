@@ -44,6 +44,16 @@ type Query struct {
 	Answers string
 	Params  []Param
 	SQL     string // the statement: the file after its header
+
+	noun string // "control" for controls, for error messages; "" = query
+}
+
+// what names the kind of q in error messages.
+func (q Query) what() string {
+	if q.noun == "" {
+		return "query"
+	}
+	return q.noun
 }
 
 var load = sync.OnceValues(func() ([]Query, error) {
@@ -167,7 +177,7 @@ func (q Query) Args(set map[string]string) ([]any, error) {
 		if len(valid) > 0 {
 			what = "its parameters are " + strings.Join(valid, ", ")
 		}
-		return nil, fmt.Errorf("query %s: unknown parameter %s; %s", q.Name, strings.Join(unknown, ", "), what)
+		return nil, fmt.Errorf("%s %s: unknown parameter %s; %s", q.what(), q.Name, strings.Join(unknown, ", "), what)
 	}
 	args := make([]any, 0, len(q.Params))
 	for _, p := range q.Params {
@@ -177,7 +187,7 @@ func (q Query) Args(set map[string]string) ([]any, error) {
 		}
 		v, err := p.value(value)
 		if err != nil {
-			return nil, fmt.Errorf("query %s: parameter %s: %w", q.Name, p.Name, err)
+			return nil, fmt.Errorf("%s %s: parameter %s: %w", q.what(), q.Name, p.Name, err)
 		}
 		args = append(args, sql.Named(p.Name, v))
 	}
@@ -230,7 +240,7 @@ func (p Param) value(s string) (any, error) {
 }
 
 var (
-	headerRE = regexp.MustCompile(`^-- (title|answers|param): (\S.*)$`)
+	headerRE = regexp.MustCompile(`^-- ([a-z_]+): (\S.*)$`)
 	contRE   = regexp.MustCompile(`^--  +(\S.*)$`)
 	paramRE  = regexp.MustCompile(`^([a-z][a-z0-9_]*) = (\S+) +\((\S.*)\)$`)
 	nameRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
@@ -239,6 +249,12 @@ var (
 // Parse reads one query file: its header, then its statement. name is the
 // file name without .sql.
 func Parse(name, text string) (Query, error) {
+	return parse(name, text, nil)
+}
+
+// parse reads a query file, or a control file when c is not nil: then the
+// control's own header fields (see controls.go) go to c.
+func parse(name, text string, c *Control) (Query, error) {
 	q := Query{Name: name}
 	fail := func(line int, format string, args ...any) (Query, error) {
 		return Query{}, fmt.Errorf("%s.sql:%d: %s", name, line, fmt.Sprintf(format, args...))
@@ -264,7 +280,11 @@ func Parse(name, text string) (Query, error) {
 			continue
 		}
 		m := headerRE.FindStringSubmatch(line)
-		if m == nil {
+		isControlKey := m != nil && c != nil && slices.Contains(controlKeys, m[1])
+		if m == nil || !isControlKey && m[1] != "title" && m[1] != "answers" && m[1] != "param" {
+			if c != nil {
+				return fail(n+1, "header lines are \"-- title: …\", \"-- answers: …\", \"-- %s: …\", \"-- param: NAME = DEFAULT  (HELP)\" or an indented continuation \"--   …\"; end the header with an empty line", strings.Join(controlKeys, ": …\", \"-- "))
+			}
 			return fail(n+1, "header lines are \"-- title: …\", \"-- answers: …\", \"-- param: NAME = DEFAULT  (HELP)\" or an indented continuation \"--   …\"; end the header with an empty line")
 		}
 		key, value := m[1], strings.TrimSpace(m[2])
@@ -277,6 +297,8 @@ func Parse(name, text string) (Query, error) {
 			return fail(n+1, "answers must follow title")
 		case key == "param" && q.Answers == "":
 			return fail(n+1, "params follow title and answers")
+		case isControlKey && (q.Answers == "" || len(q.Params) > 0):
+			return fail(n+1, "%s goes after answers and before the params", key)
 		}
 		last = key
 		switch key {
@@ -297,6 +319,10 @@ func Parse(name, text string) (Query, error) {
 				return fail(n+1, "param %s: default: %v", p.Name, err)
 			}
 			q.Params = append(q.Params, p)
+		default:
+			if err := c.set(key, value); err != nil {
+				return fail(n+1, "%v", err)
+			}
 		}
 	}
 	switch {
@@ -304,6 +330,12 @@ func Parse(name, text string) (Query, error) {
 		return fail(1, "missing \"-- title: \" header")
 	case q.Answers == "":
 		return fail(n+1, "missing \"-- answers: \" header")
+	}
+	if c != nil {
+		if err := c.complete(name); err != nil {
+			return fail(n+1, "%v", err)
+		}
+		q.noun = "control"
 	}
 	q.SQL = strings.TrimSpace(strings.Join(lines[n:], "\n"))
 	stmts := sqlsplit.SplitAll(q.SQL)

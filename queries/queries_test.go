@@ -192,7 +192,7 @@ func TestGet(t *testing.T) {
 	for name, want := range map[string]string{
 		"long_session":      "did you mean long_sessions?",
 		"offboarded":        "did you mean offboarded_sessions?",
-		"failed_terminaton": "did you mean failed_terminations?",
+		"failed_terminaton": "failed_terminations?",
 		"xyzzy":             "the saved queries are active_connections, ",
 	} {
 		if _, err := Get(name); err == nil || !strings.Contains(err.Error(), want) {
@@ -212,6 +212,7 @@ var offboardedUsers = []string{"dana.scully", "Fox.Mulder"}
 func TestGolden(t *testing.T) {
 	ds := ec2fake.SampleDataset(goldenNow)
 	env := vpntest.Start(t, ds, clientvpn.Config{Settings: clientvpn.Settings{Regions: ds.Regions}})
+	env.Fake.LoadSampleLogs(goldenNow) // for the connection-log queries
 	if _, err := env.DB.Exec("CREATE TABLE offboarded(username TEXT PRIMARY KEY)"); err != nil {
 		t.Fatal(err)
 	}

@@ -26,13 +26,13 @@ const (
 )
 
 var accountsColumns = []sqlite.Column{
-	aAccountID: {Name: "accountId", Type: "TEXT"},
-	aName:      {Name: "name", Type: "TEXT"},
-	aSource:    {Name: "source", Type: "TEXT"},
-	aProfile:   {Name: "profile", Type: "TEXT"},
-	aRoleArn:   {Name: "roleArn", Type: "TEXT"},
-	aStatus:    {Name: "status", Type: "TEXT"},
-	aMessage:   {Name: "message", Type: "TEXT"},
+	aAccountID: {Name: "accountId", Type: "TEXT", Description: "12-digit AWS account ID; NULL if it could not be learned (see message)"},
+	aName:      {Name: "name", Type: "TEXT", Description: "the account's name in the organization; NULL outside one"},
+	aSource:    {Name: "source", Type: "TEXT", Description: "how it came into scope: profile, organization or default"},
+	aProfile:   {Name: "profile", Type: "TEXT", Description: "the named profile that reads it; NULL unless source is profile"},
+	aRoleArn:   {Name: "roleArn", Type: "TEXT", Description: "the role assumed to read it; NULL unless source is organization"},
+	aStatus:    {Name: "status", Type: "TEXT", Description: "ok, error (message says why) or skipped (not ACTIVE, or the same account as another profile)"},
+	aMessage:   {Name: "message", Type: "TEXT", Description: "why it failed or was skipped; NULL when ok"},
 }
 
 type accountsTable struct {

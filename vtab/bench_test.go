@@ -3,6 +3,7 @@ package vtab_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -32,6 +33,10 @@ func (m *memoryBackend) ScanConnections(ctx context.Context, scan clientvpn.Conn
 func (m *memoryBackend) ScanEndpoints(ctx context.Context, scan clientvpn.EndpointScan) (*clientvpn.Stream[types.ClientVpnEndpoint], error) {
 	scan.Regions = []string{"us-east-1"}
 	return clientvpn.ScanEndpoints(ctx, m, scan, clientvpn.ScanOptions{Concurrency: 1}), nil
+}
+
+func (m *memoryBackend) ScanAuthorizationRules(ctx context.Context, scan clientvpn.AuthorizationRuleScan) (*clientvpn.Stream[types.AuthorizationRule], error) {
+	return nil, errors.New("the benchmarks have no authorization rules")
 }
 
 func (m *memoryBackend) Warnings(int64) []clientvpn.Warning { return nil }

@@ -27,42 +27,52 @@ import (
 //   - region, accountId = / IN: the regions and accounts to ask (scope.go)
 //   - connectionId = / IN: the API's connection-id filter
 //   - username = / IN: the API's username filter
+//
+// SELECT * lists identity first (connection, endpoint, who, from where),
+// then state, times and counters.
 const (
-	colClientIP = iota
+	colConnectionID = iota
 	colClientVpnEndpointID
-	colCommonName
-	colConnectionEndTime
-	colConnectionEstablishedTime
-	colConnectionID
-	colEgressBytes
-	colEgressPackets
-	colIngressBytes
-	colIngressPackets
-	colPostureComplianceStatusSet
-	colStatus
-	colTimestamp
 	colUsername
+	colCommonName
+	colClientIP
+	colStatus
+	colConnectionEstablishedTime
+	colConnectionEndTime
+	colTimestamp
+	colIngressBytes
+	colEgressBytes
+	colIngressPackets
+	colEgressPackets
+	colPostureComplianceStatusSet
 	colRegion
 	colAccountID
 )
 
 var connectionsColumns = []sqlite.Column{
-	colClientIP:                   {Name: "clientIp", Type: "TEXT"},
-	colClientVpnEndpointID:        {Name: "clientVpnEndpointId", Type: "TEXT"},
-	colCommonName:                 {Name: "commonName", Type: "TEXT"},
-	colConnectionEndTime:          {Name: "connectionEndTime", Type: "TEXT"},
-	colConnectionEstablishedTime:  {Name: "connectionEstablishedTime", Type: "TEXT"},
-	colConnectionID:               {Name: "connectionId", Type: "TEXT"},
-	colEgressBytes:                {Name: "egressBytes", Type: "INTEGER"},
-	colEgressPackets:              {Name: "egressPackets", Type: "INTEGER"},
-	colIngressBytes:               {Name: "ingressBytes", Type: "INTEGER"},
-	colIngressPackets:             {Name: "ingressPackets", Type: "INTEGER"},
-	colPostureComplianceStatusSet: {Name: "postureComplianceStatusSet", Type: "TEXT"},
-	colStatus:                     {Name: "status", Type: "TEXT"},
-	colTimestamp:                  {Name: "timestamp", Type: "TEXT"},
-	colUsername:                   {Name: "username", Type: "TEXT"},
-	colRegion:                     regionColumn,
-	colAccountID:                  accountIDColumn,
+	colConnectionID:        {Name: "connectionId", Type: "TEXT", Description: "ID of the client connection (cvpn-connection-…)"},
+	colClientVpnEndpointID: {Name: "clientVpnEndpointId", Type: "TEXT", Description: "ID of the Client VPN endpoint the client is connected to"},
+	colUsername: {Name: "username", Type: "TEXT",
+		Description: "user name of the client; only with Active Directory or federated authentication, else NULL"},
+	colCommonName: {Name: "commonName", Type: "TEXT",
+		Description: "common name of the client certificate, or the Active Directory user name"},
+	colClientIP: {Name: "clientIp", Type: "TEXT",
+		Description: "address the endpoint assigned to the client from its client CIDR (not the device's own address)"},
+	colStatus: {Name: "status", Type: "TEXT", JSON: true,
+		Description: `JSON {"code":…,"message":…}; code is active, failed-to-terminate, terminating or terminated`},
+	colConnectionEstablishedTime: {Name: "connectionEstablishedTime", Type: "TEXT",
+		Description: "when the connection was established, 'YYYY-MM-DD HH:MM:SS' UTC"},
+	colConnectionEndTime: {Name: "connectionEndTime", Type: "TEXT",
+		Description: "when the connection ended, 'YYYY-MM-DD HH:MM:SS' UTC; NULL while it is open"},
+	colTimestamp:      {Name: "timestamp", Type: "TEXT", Description: "when AWS produced this row (the counters' time), 'YYYY-MM-DD HH:MM:SS' UTC"},
+	colIngressBytes:   {Name: "ingressBytes", Type: "INTEGER", Description: "bytes sent by the client"},
+	colEgressBytes:    {Name: "egressBytes", Type: "INTEGER", Description: "bytes received by the client"},
+	colIngressPackets: {Name: "ingressPackets", Type: "INTEGER", Description: "packets sent by the client"},
+	colEgressPackets:  {Name: "egressPackets", Type: "INTEGER", Description: "packets received by the client"},
+	colPostureComplianceStatusSet: {Name: "postureComplianceStatusSet", Type: "TEXT", JSON: true,
+		Description: "JSON array of the statuses the client connect handler returned for posture compliance; [] if none"},
+	colRegion:    regionColumn,
+	colAccountID: accountIDColumn,
 }
 
 // connectionsPushdown lists the columns handed to the API, in the order

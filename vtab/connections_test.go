@@ -407,7 +407,9 @@ func TestBadInput(t *testing.T) {
 		{"10 KB endpoint", "clientVpnEndpointId = ?", []any{long}, []string{"clientVpnEndpointId 'cvpn-endpoint-cvpn", "(11200 bytes)"}, 0, 0},
 		{"malformed endpoint", "clientVpnEndpointId = 'cvpn-endpoint-xyz'", nil, []string{"'cvpn-endpoint-xyz' is not a Client VPN endpoint id"}, 0, 0},
 		{"uppercase endpoint", "clientVpnEndpointId = ?", []any{strings.ToUpper(big.ID)}, []string{"is not a Client VPN endpoint id"}, 0, 0},
-		{"blob endpoint", "clientVpnEndpointId = x'00ff'", nil, []string{"is not a Client VPN endpoint id"}, 0, 0},
+		// A BLOB never equals TEXT in SQLite: no rows and no request, not
+		// an error (pushdown_test.go compares with SQLite's own answers).
+		{"blob endpoint", "clientVpnEndpointId = x'00ff'", nil, nil, 0, 0},
 		{"unknown endpoint", "clientVpnEndpointId = 'cvpn-endpoint-00000000000000000'", nil, []string{"InvalidClientVpnEndpointId.NotFound", "cvpn-endpoint-00000000000000000"}, 0, 1},
 		{"endpoint in another region", "clientVpnEndpointId = ? AND region = 'eu-west-1'", []any{big.ID}, []string{"InvalidClientVpnEndpointId.NotFound"}, 0, 1},
 		{"unknown region", "clientVpnEndpointId = ? AND region = 'xx-nowhere-9'", []any{big.ID}, []string{"AuthFailure", "xx-nowhere-9"}, 0, 1},

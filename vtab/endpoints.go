@@ -48,35 +48,46 @@ const (
 	epClientConnectOptions
 	epSessionTimeoutHours
 	epDisconnectOnSessionTimeout
+	epClientLoginBannerOptions
 	epRegion
 	epAccountID
 )
 
 var endpointsColumns = []sqlite.Column{
-	epClientVpnEndpointID:        {Name: "clientVpnEndpointId", Type: "TEXT"},
-	epDescription:                {Name: "description", Type: "TEXT"},
-	epStatus:                     {Name: "status", Type: "TEXT"},
-	epCreationTime:               {Name: "creationTime", Type: "TEXT"},
-	epDeletionTime:               {Name: "deletionTime", Type: "TEXT"},
-	epDNSName:                    {Name: "dnsName", Type: "TEXT"},
-	epClientCidrBlock:            {Name: "clientCidrBlock", Type: "TEXT"},
-	epDNSServer:                  {Name: "dnsServer", Type: "TEXT"},
-	epSplitTunnel:                {Name: "splitTunnel", Type: "INTEGER"},
-	epVpnProtocol:                {Name: "vpnProtocol", Type: "TEXT"},
-	epTransportProtocol:          {Name: "transportProtocol", Type: "TEXT"},
-	epVpnPort:                    {Name: "vpnPort", Type: "INTEGER"},
-	epServerCertificateArn:       {Name: "serverCertificateArn", Type: "TEXT"},
-	epAuthenticationOptions:      {Name: "authenticationOptions", Type: "TEXT"},
-	epConnectionLogOptions:       {Name: "connectionLogOptions", Type: "TEXT"},
-	epTagSet:                     {Name: "tagSet", Type: "TEXT"},
-	epSecurityGroupIDSet:         {Name: "securityGroupIdSet", Type: "TEXT"},
-	epVpcID:                      {Name: "vpcId", Type: "TEXT"},
-	epSelfServicePortalURL:       {Name: "selfServicePortalUrl", Type: "TEXT"},
-	epClientConnectOptions:       {Name: "clientConnectOptions", Type: "TEXT"},
-	epSessionTimeoutHours:        {Name: "sessionTimeoutHours", Type: "INTEGER"},
-	epDisconnectOnSessionTimeout: {Name: "disconnectOnSessionTimeout", Type: "INTEGER"},
-	epRegion:                     regionColumn,
-	epAccountID:                  accountIDColumn,
+	epClientVpnEndpointID: {Name: "clientVpnEndpointId", Type: "TEXT", Description: "ID of the Client VPN endpoint (cvpn-endpoint-…)"},
+	epDescription:         {Name: "description", Type: "TEXT", Description: "the endpoint's description, as its owner wrote it"},
+	epStatus: {Name: "status", Type: "TEXT", JSON: true,
+		Description: `JSON {"code":…,"message":…}; code is pending-associate, available, deleting or deleted`},
+	epCreationTime: {Name: "creationTime", Type: "TEXT", Description: "when the endpoint was created, as the API sends it"},
+	epDeletionTime: {Name: "deletionTime", Type: "TEXT", Description: "when the endpoint was deleted; NULL unless it was"},
+	epDNSName:      {Name: "dnsName", Type: "TEXT", Description: "DNS name clients connect to"},
+	epClientCidrBlock: {Name: "clientCidrBlock", Type: "TEXT",
+		Description: "IPv4 range client addresses (clientIp) are assigned from"},
+	epDNSServer:         {Name: "dnsServer", Type: "TEXT", JSON: true, Description: "JSON array of the DNS servers clients use"},
+	epSplitTunnel:       {Name: "splitTunnel", Type: "INTEGER", Description: "1 if only traffic for the endpoint's routes goes through the VPN, else 0"},
+	epVpnProtocol:       {Name: "vpnProtocol", Type: "TEXT", Description: "VPN protocol, openvpn"},
+	epTransportProtocol: {Name: "transportProtocol", Type: "TEXT", Description: "transport protocol, tcp or udp"},
+	epVpnPort:           {Name: "vpnPort", Type: "INTEGER", Description: "port clients connect to, 443 or 1194"},
+	epServerCertificateArn: {Name: "serverCertificateArn", Type: "TEXT",
+		Description: "ARN of the endpoint's server certificate in ACM"},
+	epAuthenticationOptions: {Name: "authenticationOptions", Type: "TEXT", JSON: true,
+		Description: "JSON array of the authentication methods: certificate, Active Directory, federated (SAML)"},
+	epConnectionLogOptions: {Name: "connectionLogOptions", Type: "TEXT", JSON: true,
+		Description: "JSON: whether connection logging is on, and its CloudWatch Logs group and stream"},
+	epTagSet:             {Name: "tagSet", Type: "TEXT", JSON: true, Description: `JSON array of the endpoint's tags, [{"key":…,"value":…}]`},
+	epSecurityGroupIDSet: {Name: "securityGroupIdSet", Type: "TEXT", JSON: true, Description: "JSON array of the security groups applied to the endpoint's network"},
+	epVpcID:              {Name: "vpcId", Type: "TEXT", Description: "ID of the VPC the endpoint is associated with"},
+	epSelfServicePortalURL: {Name: "selfServicePortalUrl", Type: "TEXT",
+		Description: "URL of the self-service portal where clients download their configuration; NULL if off"},
+	epClientConnectOptions: {Name: "clientConnectOptions", Type: "TEXT", JSON: true,
+		Description: "JSON: the client connect handler (a Lambda) that authorizes new connections, if any"},
+	epSessionTimeoutHours: {Name: "sessionTimeoutHours", Type: "INTEGER", Description: "maximum VPN session length, in hours"},
+	epDisconnectOnSessionTimeout: {Name: "disconnectOnSessionTimeout", Type: "INTEGER",
+		Description: "1 if clients are disconnected at the session timeout rather than prompted to reconnect"},
+	epClientLoginBannerOptions: {Name: "clientLoginBannerOptions", Type: "TEXT", JSON: true,
+		Description: `JSON {"enabled":…,"bannerText":…}: the text shown when a session starts`},
+	epRegion:    regionColumn,
+	epAccountID: accountIDColumn,
 }
 
 var endpointsPushdown = []pushdown{
@@ -212,6 +223,12 @@ func addEndpointRow(rows *sqlite.Rows, e *types.ClientVpnEndpoint) {
 		rows.Int(epSessionTimeoutHours, int64(*e.SessionTimeoutHours))
 	}
 	boolean(rows, epDisconnectOnSessionTimeout, e.DisconnectOnSessionTimeout)
+	if o := e.ClientLoginBannerOptions; o != nil {
+		rows.Text(epClientLoginBannerOptions, jsonText(struct {
+			Enabled    *bool   `json:"enabled"`
+			BannerText *string `json:"bannerText,omitempty"`
+		}{o.Enabled, o.BannerText}))
+	}
 }
 
 // authenticationOptions keeps the wire's member names.

@@ -66,10 +66,17 @@ func bindPushdown(idxStr string, args [][]any, columns []sqlite.Column, specs []
 		}
 		spec := specs[i]
 		var values []string
+		unfiltered := false
 		for _, v := range args[k] {
-			s, ok := textValue(v)
-			if !ok {
-				continue // NULL never compares equal
+			s, cmp := textValue(v)
+			switch {
+			case cmp == never:
+				continue
+			case cmp == hostDependent && !spec.omit:
+				// SQLite re-checks this column: ask the API without its
+				// filter and let SQLite compare.
+				unfiltered = true
+				continue
 			}
 			if err := spec.check(name, s); err != nil {
 				return b, err
@@ -78,7 +85,10 @@ func bindPushdown(idxStr string, args [][]any, columns []sqlite.Column, specs []
 				values = append(values, s)
 			}
 		}
-		if len(values) == 0 {
+		switch {
+		case unfiltered:
+			continue
+		case len(values) == 0:
 			b.empty = true
 		}
 		b.values[spec.column] = values
@@ -86,18 +96,35 @@ func bindPushdown(idxStr string, args [][]any, columns []sqlite.Column, specs []
 	return b, nil
 }
 
-// textValue is v as SQLite compares it with a TEXT column; false for NULL.
-func textValue(v any) (string, bool) {
+// comparison says how a value compares with a TEXT column's values.
+type comparison int
+
+const (
+	// asText: as its text (TEXT, and INTEGER, whose text SQLite spells as
+	// strconv does).
+	asText comparison = iota
+	// never: equal to no TEXT value (NULL, and BLOB, which SQLite orders
+	// after every TEXT value and never converts under TEXT affinity).
+	never
+	// hostDependent: as its text, but the spelling of that text depends on
+	// the host's SQLite (REAL: 3.40 writes 15 significant digits, newer
+	// versions the shortest that round-trips), so it can only be compared
+	// by SQLite itself. Its Go spelling is given for checking and messages.
+	hostDependent
+)
+
+// textValue is v as SQLite compares it with a TEXT column (the column's
+// TEXT affinity applies to the other operand: INTEGER and REAL become
+// text, BLOB stays BLOB).
+func textValue(v any) (string, comparison) {
 	switch v := v.(type) {
 	case string:
-		return v, true
-	case []byte:
-		return string(v), true
+		return v, asText
 	case int64:
-		return strconv.FormatInt(v, 10), true
+		return strconv.FormatInt(v, 10), asText
 	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64), true
+		return strconv.FormatFloat(v, 'g', -1, 64), hostDependent
 	default:
-		return "", false
+		return "", never
 	}
 }

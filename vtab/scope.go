@@ -14,8 +14,10 @@ import (
 //     the accounts in scope.
 //   - region = / IN: the regions to ask; default: the configured regions.
 var (
-	accountIDColumn = sqlite.Column{Name: "accountId", Type: "TEXT", Hidden: true}
-	regionColumn    = sqlite.Column{Name: "region", Type: "TEXT", Hidden: true}
+	accountIDColumn = sqlite.Column{Name: "accountId", Type: "TEXT", Hidden: true,
+		Description: "AWS account the row was read from (hidden: not in SELECT *)"}
+	regionColumn = sqlite.Column{Name: "region", Type: "TEXT", Hidden: true,
+		Description: "AWS Region the row was read from (hidden: not in SELECT *)"}
 )
 
 // accountIDPushdown and regionPushdown are the shared columns' pushdown,

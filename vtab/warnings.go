@@ -23,13 +23,13 @@ const (
 )
 
 var warningsColumns = []sqlite.Column{
-	wSeq:                 {Name: "seq", Type: "INTEGER"},
-	wTime:                {Name: "time", Type: "TEXT"},
-	wRegion:              {Name: "region", Type: "TEXT"},
-	wClientVpnEndpointID: {Name: "clientVpnEndpointId", Type: "TEXT"},
-	wOperation:           {Name: "operation", Type: "TEXT"},
-	wCode:                {Name: "code", Type: "TEXT"},
-	wMessage:             {Name: "message", Type: "TEXT"},
+	wSeq:                 {Name: "seq", Type: "INTEGER", Description: "sequence number of the warning, increasing"},
+	wTime:                {Name: "time", Type: "TEXT", Description: "when it happened, 'YYYY-MM-DD HH:MM:SS' UTC"},
+	wRegion:              {Name: "region", Type: "TEXT", Description: "AWS Region of the failed call; NULL when a whole account failed"},
+	wClientVpnEndpointID: {Name: "clientVpnEndpointId", Type: "TEXT", Description: "endpoint whose rows are missing; NULL for a region-wide or account-wide failure"},
+	wOperation:           {Name: "operation", Type: "TEXT", Description: "the AWS API call that failed, e.g. DescribeClientVpnConnections"},
+	wCode:                {Name: "code", Type: "TEXT", Description: "AWS error code, e.g. UnauthorizedOperation; NULL if there was none"},
+	wMessage:             {Name: "message", Type: "TEXT", Description: "what went wrong, in one line"},
 	wAccountID:           accountIDColumn,
 }
 

@@ -263,13 +263,18 @@ func TestShellTerminate(t *testing.T) {
 	for _, r := range fake.Requests() {
 		actions = append(actions, r.Action+" "+r.Params.Get("DryRun"))
 	}
-	wantActions := []string{"DescribeClientVpnConnections ", "TerminateClientVpnConnections true", "TerminateClientVpnConnections ", "DescribeClientVpnConnections "}
+	// The dry run checks the permission (DryRun=true) and the target (a
+	// describe, never cached).
+	wantActions := []string{"DescribeClientVpnConnections ", "TerminateClientVpnConnections true", "DescribeClientVpnConnections ",
+		"TerminateClientVpnConnections ", "DescribeClientVpnConnections "}
 	if !slices.Equal(actions, wantActions) {
 		t.Fatalf("requests %q, want %q", actions, wantActions)
 	}
 	b, _ := os.ReadFile(audit)
-	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 2 ||
-		!strings.Contains(lines[0], `"outcome":"would-succeed"`) || !strings.Contains(lines[1], `"outcome":"succeeded"`) {
+	// Write-ahead: each sent call's intent, then its outcome.
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 4 ||
+		!strings.Contains(lines[0], `"outcome":"sending"`) || !strings.Contains(lines[1], `"outcome":"would-succeed"`) ||
+		!strings.Contains(lines[2], `"outcome":"sending"`) || !strings.Contains(lines[3], `"outcome":"succeeded"`) {
 		t.Fatalf("audit log %q", b)
 	}
 

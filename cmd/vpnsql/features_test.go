@@ -31,7 +31,9 @@ import (
 // flags that point vpnsql at it.
 func startFake(t *testing.T, regions string) (*ec2fake.Server, []string) {
 	t.Helper()
-	srv := ec2fake.New(ec2fake.SampleDataset(time.Now()))
+	now := time.Now()
+	srv := ec2fake.New(ec2fake.SampleDataset(now))
+	srv.LoadSampleLogs(now) // as --demo does: the connection-log table and control read it
 	running, err := ec2fake.Start(srv)
 	if err != nil {
 		t.Fatal(err)
@@ -195,19 +197,19 @@ func TestQueriesList(t *testing.T) {
 	}
 	recs := parseCSV(t, r.stdout)
 	all := queries.All()
-	if len(all) != 12 {
-		t.Errorf("%d saved queries, want 12", len(all))
+	if len(all) != 17 {
+		t.Errorf("%d saved queries, want 17", len(all))
 	}
-	if len(recs) != len(all)+1 || !slices.Equal(recs[0], []string{"name", "title", "parameters"}) {
+	if len(recs) != len(all)+1 || !slices.Equal(recs[0], []string{"name", "title", "answers", "parameters"}) {
 		t.Fatalf("listing:\n%s", r.stdout)
 	}
 	for i, q := range all {
-		if rec := recs[i+1]; rec[0] != q.Name || rec[1] != q.Title {
-			t.Errorf("row %d = %q, want %s, %q", i+1, rec, q.Name, q.Title)
+		if rec := recs[i+1]; rec[0] != q.Name || rec[1] != q.Title || rec[2] != q.Answers {
+			t.Errorf("row %d = %q, want %s, %q, %q", i+1, rec, q.Name, q.Title, q.Answers)
 		}
 	}
 	if !slices.ContainsFunc(recs, func(rec []string) bool {
-		return slices.Equal(rec, []string{"long_sessions", "Sessions longer than N hours", "hours=24, now=now"})
+		return rec[0] == "long_sessions" && rec[3] == "hours=24, now=now"
 	}) {
 		t.Errorf("long_sessions row missing or without its parameters:\n%s", r.stdout)
 	}
@@ -400,10 +402,11 @@ func TestTerminateAllowed(t *testing.T) {
 	}) {
 		t.Errorf("%s is not terminated in the fake", c.ConnectionID)
 	}
+	// Write-ahead: the intent, then the outcome.
 	recs := auditLines(t, auditLog)
-	if len(recs) != 1 || recs[0]["door"] != "cli" || recs[0]["outcome"] != "succeeded" ||
-		recs[0]["connectionId"] != c.ConnectionID || recs[0]["dryRun"] != false {
-		t.Errorf("audit log %v, want one succeeded record of door cli", recs)
+	if len(recs) != 2 || recs[0]["outcome"] != "sending" || recs[1]["door"] != "cli" || recs[1]["outcome"] != "succeeded" ||
+		recs[1]["connectionId"] != c.ConnectionID || recs[1]["dryRun"] != false {
+		t.Errorf("audit log %v, want an intent and a succeeded record of door cli", recs)
 	}
 	if _, err := os.Stat(envLog); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("$VPNSQL_AUDIT_LOG was written although --audit-log was given (%v)", err)
@@ -423,7 +426,7 @@ func TestHelpDryRunExample(t *testing.T) {
 	if !strings.Contains(out, `""wouldSucceed"":true`) {
 		t.Errorf("dry run printed %q, want wouldSucceed true", out)
 	}
-	if recs := auditLines(t, auditLog); len(recs) != 1 || recs[0]["outcome"] != "would-succeed" || recs[0]["dryRun"] != true {
+	if recs := auditLines(t, auditLog); len(recs) != 2 || recs[0]["outcome"] != "sending" || recs[1]["outcome"] != "would-succeed" || recs[1]["dryRun"] != true {
 		t.Errorf("audit log %v, want one would-succeed dry run", recs)
 	}
 }
@@ -440,12 +443,12 @@ func TestWarnings(t *testing.T) {
 			want += len(e.Connections)
 		}
 	}
-	r := runWith(t, runOpts{env: fakeEnv}, append(flags, "-o", "csv",
+	r := runWith(t, runOpts{env: fakeEnv}, append(flags, "-o", "jsonl",
 		"SELECT count(*) AS n FROM client_vpn_connections; SELECT count(*) AS w FROM vpnsql_warnings")...)
 	if r.code != 0 {
 		t.Errorf("exit %d, want 0", r.code)
 	}
-	if wantOut := fmt.Sprintf("n\n%d\nw\n1\n", want); r.stdout != wantOut {
+	if wantOut := fmt.Sprintf("{\"n\":%d}\n{\"w\":1}\n", want); r.stdout != wantOut {
 		t.Errorf("stdout %q, want %q", r.stdout, wantOut)
 	}
 	line := regexp.MustCompile(`^vpnsql: warning: eu-west-1: DescribeClientVpnEndpoints: UnauthorizedOperation: .+ \(rows from there are missing\)\n$`)
@@ -492,22 +495,42 @@ func TestCacheTTLFlag(t *testing.T) {
 	}
 }
 
-// TestMaxAttemptsFlag: --max-attempts bounds the tries of a throttled
-// request.
+// TestMaxAttemptsFlag: --max-attempts bounds the tries of a request that
+// fails with a retryable error other than throttling.
 func TestMaxAttemptsFlag(t *testing.T) {
 	e := contractors(t)
 	for _, n := range []int{1, 2} {
 		srv, flags := startFake(t, "us-east-1")
-		srv.SetThrottleEvery(1)
+		srv.SetRegionFault("us-east-1", "InternalError")
 		r := runWith(t, runOpts{env: fakeEnv}, append(flags, "--max-attempts", strconv.Itoa(n),
 			"SELECT count(*) FROM client_vpn_connections WHERE "+whereEndpoint(e))...)
 		if r.code != 1 {
 			t.Errorf("--max-attempts %d: exit %d, want 1", n, r.code)
 		}
-		checkOneErrorLine(t, r.stderr, "RequestLimitExceeded")
+		checkOneErrorLine(t, r.stderr, "InternalError")
 		if got := len(srv.Requests()); got != n {
 			t.Errorf("--max-attempts %d: %d requests, want %d", n, got, n)
 		}
+	}
+}
+
+// TestStallTimeoutFlag: throttling is retried beyond --max-attempts, until
+// --stall-timeout passes with nothing but throttles; then one line says so.
+func TestStallTimeoutFlag(t *testing.T) {
+	e := contractors(t)
+	srv, flags := startFake(t, "us-east-1")
+	srv.SetThrottleEvery(1)
+	r := runWith(t, runOpts{env: fakeEnv}, append(flags, "--max-attempts", "1", "--stall-timeout", "1s",
+		"SELECT count(*) FROM client_vpn_connections WHERE "+whereEndpoint(e))...)
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	checkOneErrorLine(t, r.stderr, "RequestLimitExceeded")
+	if !strings.Contains(r.stderr, "for 1s") || !strings.Contains(r.stderr, "stall_timeout") {
+		t.Errorf("stderr %q does not explain the stall", r.stderr)
+	}
+	if got := len(srv.Requests()); got < 2 {
+		t.Errorf("%d requests: throttling was not retried", got)
 	}
 }
 
@@ -536,9 +559,18 @@ func TestNoProgressInPipes(t *testing.T) {
 // flight are abandoned, no new one sent.
 func TestInterruptDiscovery(t *testing.T) {
 	srv, flags := slowFake(t)
-	interrupt(t, func() { waitForRequest(t, srv) }, append(flags, "SELECT * FROM client_vpn_connections")...)
-	// The fake logs an abandoned request when it notices; let that land.
-	time.Sleep(300 * time.Millisecond)
+	interrupt(t, func(*syncBuffer) { waitForRequest(t, srv) }, append(flags, "SELECT * FROM client_vpn_connections")...)
+	// vpnsql has exited, so no request can start any more; the fake logs
+	// each abandoned one when it notices the closed connection. Every
+	// request started was in flight at once (one listing per region, each
+	// answered after 30 s), so wait until MaxInFlight of them are logged.
+	deadline := time.Now().Add(20 * time.Second)
+	for len(srv.Requests()) < srv.MaxInFlight() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests logged after 20s, %d were in flight", len(srv.Requests()), srv.MaxInFlight())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	reqs := srv.Requests()
 	if len(reqs) == 0 || len(reqs) > srv.MaxInFlight() {
 		t.Errorf("%d requests logged with %d in flight at most; want the in-flight ones only", len(reqs), srv.MaxInFlight())
@@ -547,9 +579,5 @@ func TestInterruptDiscovery(t *testing.T) {
 		if r.Status != 0 || r.Action != "DescribeClientVpnEndpoints" {
 			t.Errorf("request %s answered %d; want only abandoned endpoint listings", r.Action, r.Status)
 		}
-	}
-	time.Sleep(500 * time.Millisecond)
-	if n := len(srv.Requests()); n != len(reqs) {
-		t.Errorf("%d requests after the exit, %d before: requests kept arriving", n, len(reqs))
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -351,13 +352,13 @@ func TestStopsAtFirstError(t *testing.T) {
 
 func TestSeveralStatementsInOneArgument(t *testing.T) {
 	e := contractors(t)
-	out := demo(t, runOpts{}, "-o", "csv", `
+	out := demo(t, runOpts{}, "-o", "jsonl", `
 		CREATE TEMP TABLE seen(id TEXT);
 		INSERT INTO seen SELECT connectionId FROM client_vpn_connections WHERE `+whereEndpoint(e)+`;
 		SELECT count(*) AS n FROM seen;
 		SELECT 'a;b' AS "x;y"; -- a comment; with a semicolon
 		SELECT 2 AS two`)
-	want := fmt.Sprintf("n\n%d\nx;y\na;b\ntwo\n2\n", len(e.Connections))
+	want := fmt.Sprintf("{\"n\":%d}\n{\"x;y\":\"a;b\"}\n{\"two\":2}\n", len(e.Connections))
 	if out != want {
 		t.Errorf("got %q, want %q", out, want)
 	}
@@ -410,15 +411,15 @@ func TestStdin(t *testing.T) {
 	e := contractors(t)
 	sql := "SELECT count(*) AS n\n  FROM client_vpn_connections\n WHERE " + whereEndpoint(e) + ";\n" +
 		"SELECT 'no final semicolon' AS s"
-	out := demo(t, runOpts{stdin: sql}, "-o", "csv")
-	if want := fmt.Sprintf("n\n%d\ns\nno final semicolon\n", len(e.Connections)); out != want {
+	out := demo(t, runOpts{stdin: sql}, "-o", "jsonl")
+	if want := fmt.Sprintf("{\"n\":%d}\n{\"s\":\"no final semicolon\"}\n", len(e.Connections)); out != want {
 		t.Errorf("got %q, want %q", out, want)
 	}
 
 	// "-" reads stdin among other arguments; errors name stdin's line.
-	r := runWith(t, runOpts{stdin: "SELECT 2 AS b;\n\nSELEC 3;\n"}, "-o", "csv", "SELECT 1 AS a", "-")
-	if r.code != 1 || r.stdout != "a\n1\nb\n2\n" {
-		t.Errorf("exit %d, stdout %q; want 1 and %q", r.code, r.stdout, "a\n1\nb\n2\n")
+	r := runWith(t, runOpts{stdin: "SELECT 2 AS a;\n\nSELEC 3;\n"}, "-o", "csv", "SELECT 1 AS a", "-")
+	if r.code != 1 || r.stdout != "a\n1\n2\n" {
+		t.Errorf("exit %d, stdout %q; want 1 and %q", r.code, r.stdout, "a\n1\n2\n")
 	}
 	checkOneErrorLine(t, r.stderr, `vpnsql: stdin:3: near "SELEC": syntax error`)
 }
@@ -515,17 +516,50 @@ func TestInterrupt(t *testing.T) {
 	srv, flags := slowFake(t)
 	e := contractors(t)
 	t.Run("during a query", func(t *testing.T) {
-		interrupt(t, func() { waitForRequest(t, srv) }, append(flags,
+		interrupt(t, func(*syncBuffer) { waitForRequest(t, srv) }, append(flags,
 			"SELECT * FROM client_vpn_connections WHERE clientVpnEndpointId = '"+e.ID+"'")...)
 	})
 	t.Run("waiting for stdin", func(t *testing.T) {
-		interrupt(t, func() { time.Sleep(200 * time.Millisecond) }, "-o", "csv", "SELECT 1 AS a", "-")
+		// The first argument's rows are out: the next input, stdin, is
+		// being read (signals are handled from before the first statement).
+		interrupt(t, func(out *syncBuffer) { out.waitFor(t, "a\n1\n") }, "-o", "csv", "SELECT 1 AS a", "-")
 	})
 }
 
+// syncBuffer is a bytes.Buffer that a test may read while a process
+// writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor waits until the buffer holds want.
+func (s *syncBuffer) waitFor(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("output %q after 20s, want %q", s.String(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // interrupt starts vpnsql with args and a stdin that never ends, waits for
-// ready, sends SIGINT and checks the outcome.
-func interrupt(t *testing.T, ready func(), args ...string) {
+// ready (given the output so far), sends SIGINT and checks the outcome.
+func interrupt(t *testing.T, ready func(stdout *syncBuffer), args ...string) {
 	cmd := exec.Command(binary, args...)
 	cmd.Env = cleanEnv(t, fakeEnv...)
 	stdin, err := cmd.StdinPipe()
@@ -533,12 +567,12 @@ func interrupt(t *testing.T, ready func(), args ...string) {
 		t.Fatal(err)
 	}
 	defer stdin.Close()
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ready()
+	ready(&stdout)
 
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {

@@ -26,6 +26,12 @@ type tmuxSession struct {
 // startPrompt runs vpnsql with args in a 160x50 tmux pane.
 func startPrompt(t *testing.T, env []string, args ...string) *tmuxSession {
 	t.Helper()
+	return startPane(t, 160, 50, env, args...)
+}
+
+// startPane runs vpnsql with args in a tmux pane of the given size.
+func startPane(t *testing.T, width, height int, env []string, args ...string) *tmuxSession {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
@@ -51,7 +57,7 @@ func startPrompt(t *testing.T, env []string, args ...string) *tmuxSession {
 	// inherit). The pane stays open after vpnsql exits so its last screen
 	// can be read.
 	script := "trap : INT; " + strings.Join(cmdline, " ") + "; echo $? > " + shellQuote(s.status) + "; sleep 600"
-	s.run("-f", "/dev/null", "new-session", "-d", "-x", "160", "-y", "50", script)
+	s.run("-f", "/dev/null", "new-session", "-d", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), script)
 	t.Cleanup(func() { _ = s.cmd("kill-server").Run() })
 	return s
 }
@@ -171,11 +177,12 @@ func TestPromptSession(t *testing.T) {
 	s.typeLine("CREATE TEMP TABLE notes(x);")
 	s.waitPrompt(5)
 	s.typeLine(".tables")
-	s.waitFor(regexp.MustCompile(`(?m)\.tables\nclient_vpn_connections\n(client_vpn_\w+\n)*temp\.notes\nvpnsql>`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)\.tables\n(client_vpn_\w+\n)*client_vpn_connections\n(client_vpn_\w+\n)*temp\.notes\n(vpnsql_\w+\n)*vpnsql_warnings\nvpnsql>`), 10*time.Second)
 
-	// .schema shows the virtual table's columns, hidden ones marked.
+	// .schema shows the virtual table's columns, hidden ones marked, and
+	// what each holds.
 	s.typeLine(".schema client_vpn_connections")
-	s.waitFor(regexp.MustCompile(`(?m)^  clientIp TEXT,\n(?s:.*)^  region TEXT HIDDEN,\n  accountId TEXT HIDDEN\n\);\nvpnsql>`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)^  clientIp TEXT,  -- address the endpoint assigned .*\n(?s:.*)^  region TEXT HIDDEN,  -- AWS Region .*\n  accountId TEXT HIDDEN  -- AWS account .*\n\);\nvpnsql>`), 10*time.Second)
 
 	// .output sends results to a file until .output stdout.
 	outFile := filepath.Join(t.TempDir(), "out.csv")
@@ -247,7 +254,7 @@ func TestPromptSavedQueries(t *testing.T) {
 	s := startPrompt(t, nil, "--demo", "-o", "csv")
 	s.waitPrompt(1)
 	s.typeLine(".queries")
-	s.waitFor(regexp.MustCompile(`(?m)^name,title,parameters\nactive_connections,(?s:.*)^top_talkers,Top talkers by bytes,limit=20\nvpnsql>\s*\z`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)^name,title,answers,parameters\nactive_connections,(?s:.*)^top_talkers,Top talkers by bytes,.*,limit=20\n(?s:.*)^user_history,.*\nvpnsql>\s*\z`), 10*time.Second)
 	s.typeLine(".run top_talkers limit=2")
 	s.waitFor(regexp.MustCompile(`(?m)^who,identity,sessions,.*\n[^\n]+\n[^\n]+\nvpnsql>\s*\z`), 20*time.Second)
 	s.typeLine(".run long_sessions hours=1 now='2026-01-01 00:00:00'")

@@ -475,8 +475,9 @@ func (s *Scope) callerIdentity(ctx context.Context, cfg aws.Config) (account, pa
 
 // Config returns the configuration that reads accountID ("" for the
 // default account) in region: its credentials, checked (an organization
-// member's role is assumed here, on first use), and its limits. A failure
-// is an *Error and marks the account's status.
+// member's role is assumed here, on first use). The caller applies the
+// limits (Limiter.Apply), to the clients that need them. A failure is an
+// *Error and marks the account's status.
 func (s *Scope) Config(ctx context.Context, accountID, region string) (aws.Config, error) {
 	if err := s.list(ctx, false); err != nil {
 		return aws.Config{}, err
@@ -492,7 +493,6 @@ func (s *Scope) Config(ctx context.Context, accountID, region string) (aws.Confi
 		if !ok && m.err == nil && m.Status != StatusSkipped {
 			cfg = m.cfg.Copy()
 			cfg.Region = region
-			applyLimits(&cfg, accountID, region)
 			s.configs[key] = cfg
 		}
 	}

@@ -1,14 +1,21 @@
-// Package audit appends one JSON line per call of a function that changes
-// AWS state (terminating Client VPN connections) to an append-only file.
+// Package audit appends JSON lines recording each call of a function that
+// changes AWS state (terminating Client VPN connections) to an append-only
+// file.
 //
-// A call that is sent goes through Begin, which opens the log for appending
-// before anything is sent (so an unwritable log refuses the call), and
-// Commit, which writes the call's record with its outcome and fsyncs it. A
-// call refused before sending is recorded with Append. Records never carry
-// credentials: vpnsql never sees more of them than the SDK's configuration.
+// The log is written ahead: a call that is sent goes through Begin, which
+// writes and fsyncs an intent record ("outcome":"sending") before anything
+// is sent, so a log that cannot take a record (full disk, no permission)
+// refuses the call; then Commit writes a second record with the outcome,
+// under the same "call" id. An intent with no outcome means the process
+// ended while its request was in flight. A call refused before sending is
+// one record, written by Append. The log must be a regular file, opened
+// without following a symbolic link and without ever blocking (see open).
+// Records never carry credentials: vpnsql never sees more of them than the
+// SDK's configuration.
 package audit
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,19 +24,25 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // Outcomes of a call.
 const (
+	// Sending: the intent record, written before the request is sent; a
+	// record with the same call id and the outcome follows.
+	Sending = "sending"
 	// Refused: the door does not allow the call; nothing was sent.
 	Refused = "refused"
 	// Invalid: an argument was wrong; nothing was sent.
 	Invalid = "invalid"
 	// Failed: the request was sent and the API (or the network) refused it.
 	Failed = "failed"
-	// WouldSucceed: a dry run the API said would succeed (DryRunOperation).
+	// WouldSucceed: a dry run whose checks all passed (see docs/terminate.md).
 	WouldSucceed = "would-succeed"
+	// WouldFail: a dry run with a check that did not pass.
+	WouldFail = "would-fail"
 	// Succeeded: the API terminated; Result holds its answer.
 	Succeeded = "succeeded"
 )
@@ -43,6 +56,8 @@ type Record struct {
 	Host     string    `json:"host"`
 	PID      int       `json:"pid"`
 	Function string    `json:"function"`
+	// Call links a sent call's intent and outcome records.
+	Call string `json:"call,omitempty"`
 
 	EndpointID   any    `json:"clientVpnEndpointId"`
 	Region       any    `json:"region"`
@@ -105,40 +120,67 @@ func (l *Log) Path() (string, error) {
 // same between processes for lines written by one write each.
 var writeMu sync.Mutex
 
-// Pending is a log opened for one record.
+// Pending is a call whose intent is on disk and whose outcome is not.
 type Pending struct {
 	f    *os.File
 	path string
+	call string
 }
 
-// Begin opens the log for appending, creating it (0600, in directories
-// 0700) if need be. An error means the record could not be written, and
-// the call must not be made.
-func (l *Log) Begin() (*Pending, error) {
+// Begin writes and fsyncs intent, the record of a call about to be sent,
+// with outcome Sending and a new call id. An error means the record is not
+// on disk, and the call must not be made.
+func (l *Log) Begin(intent Record) (*Pending, error) {
 	path, err := l.Path()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := open(path)
 	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
+		return nil, err
 	}
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+	p := &Pending{f: f, path: path, call: newCallID()}
+	intent.Call, intent.Outcome = p.call, Sending
+	if err := p.write(intent); err != nil {
 		f.Close()
-		if err == nil {
-			err = fmt.Errorf("%s is not a regular file", path)
-		}
-		return nil, fmt.Errorf("audit log: %w", err)
+		return nil, err
 	}
-	return &Pending{f: f, path: path}, nil
+	return p, nil
 }
 
-// Commit writes r as one line, fsyncs the file and closes it. The time,
-// user, host and process are filled in here.
-func (p *Pending) Commit(r Record) error {
+// Commit writes the outcome record of the call (same call id), fsyncs it
+// and closes the log.
+func (p *Pending) Commit(outcome Record) error {
+	outcome.Call = p.call
+	err := p.write(outcome)
+	if cerr := p.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("audit log %s: %w", p.path, cerr)
+	}
+	return err
+}
+
+// Append writes and fsyncs the one record of a call refused before sending.
+func (l *Log) Append(r Record) error {
+	path, err := l.Path()
+	if err != nil {
+		return err
+	}
+	f, err := open(path)
+	if err != nil {
+		return err
+	}
+	p := &Pending{f: f, path: path}
+	err = p.write(r)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("audit log %s: %w", path, cerr)
+	}
+	return err
+}
+
+// write appends r as one line (one write, so O_APPEND keeps processes'
+// lines whole) and fsyncs it. The time, user, host and process are filled
+// in here.
+func (p *Pending) write(r Record) error {
 	line, err := encode(r)
 	if err == nil {
 		writeMu.Lock()
@@ -148,23 +190,70 @@ func (p *Pending) Commit(r Record) error {
 		}
 		writeMu.Unlock()
 	}
-	if cerr := p.f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return fmt.Errorf("audit log %s: %w", p.path, err)
 	}
 	return nil
 }
 
-// Append writes one record now: Begin and Commit together.
-func (l *Log) Append(r Record) error {
-	p, err := l.Begin()
-	if err != nil {
-		return err
+// open opens the log at path for appending, creating it (0600, in
+// directories 0700) if need be. It refuses anything but a regular file,
+// and never blocks: O_NONBLOCK makes a named pipe fail or open at once
+// (then fstat refuses it) instead of waiting for a reader. A symbolic link
+// as the last component is refused, not followed (O_NOFOLLOW): a log in a
+// shared directory must not become a way to append to another file of the
+// user running vpnsql. Links among the directories above are followed.
+func open(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	return p.Commit(r)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	if err != nil {
+		if why := notRegular(path); why != "" {
+			return nil, fmt.Errorf("audit log: %s %s; it must be a regular file", path, why)
+		}
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s %s; it must be a regular file", path, describeMode(st.Mode()))
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	return f, nil
 }
+
+// notRegular says what path is when it exists and is not a regular file.
+func notRegular(path string) string {
+	st, err := os.Lstat(path)
+	if err != nil || st.Mode().IsRegular() {
+		return ""
+	}
+	if st.Mode()&os.ModeSymlink != 0 {
+		target, _ := os.Readlink(path)
+		return fmt.Sprintf("is a symbolic link (to %s), which vpnsql does not follow: name the file itself", target)
+	}
+	return describeMode(st.Mode())
+}
+
+func describeMode(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "is a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "is a named pipe"
+	case m&os.ModeSocket != 0:
+		return "is a socket"
+	case m&os.ModeDevice != 0:
+		return "is a device"
+	}
+	return "is not a regular file"
+}
+
+// newCallID is a random id linking a call's two records.
+func newCallID() string { return rand.Text() }
 
 func encode(r Record) ([]byte, error) {
 	if r.Time.IsZero() {

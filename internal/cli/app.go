@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -54,19 +56,30 @@ func Run(cfg Config, std Stdio, version string) (status int) {
 		}
 	}()
 	a := &app{cfg: cfg, std: std, version: version}
-	return Report(std.Err, a.run())
+	err := a.run()
+	var ex *exitRequest
+	if errors.As(err, &ex) {
+		return ex.code
+	}
+	return Report(std.Err, err)
 }
 
 type app struct {
-	cfg     Config
-	std     Stdio
-	version string // for the prompt's greeting; see Version
+	cfg        Config
+	std        Stdio
+	version    string       // for the prompt's greeting; see Version
+	noticeOnce func(string) // see notice
 }
 
 func (a *app) run() (err error) {
 	var saved *savedRun
 	var inputs []input
-	if a.cfg.Queries {
+	var check *checkPlan
+	if a.cfg.Check {
+		if check, err = a.prepareCheck(); err != nil {
+			return err
+		}
+	} else if a.cfg.Queries {
 		if a.cfg.QueryName == "" || a.cfg.Show {
 			return a.queriesCommand()
 		}
@@ -76,8 +89,8 @@ func (a *app) run() (err error) {
 	} else if inputs, err = resolveInputs(a.cfg.Args); err != nil {
 		return err
 	}
-	interactive := saved == nil && len(inputs) == 0 && term.IsTerminal(int(a.std.In.Fd()))
-	if saved == nil && len(inputs) == 0 && !interactive {
+	interactive := check == nil && saved == nil && len(inputs) == 0 && term.IsTerminal(int(a.std.In.Fd()))
+	if check == nil && saved == nil && len(inputs) == 0 && !interactive {
 		inputs = []input{{name: "stdin", stdin: true}}
 	}
 
@@ -112,13 +125,13 @@ func (a *app) run() (err error) {
 
 	// Created only once everything else is in place, so that a bad flag
 	// does not truncate the previous results.
-	out, closeOut, err := a.openOutput()
+	out, finishOut, err := a.openOutput()
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := closeOut(); err == nil {
-			err = cerr
+		if ferr := finishOut(err); err == nil {
+			err = ferr
 		}
 	}()
 
@@ -132,36 +145,70 @@ func (a *app) run() (err error) {
 	if interactive {
 		return newPrompt(a, r, out).loop()
 	}
-	w := a.writer(out, a.cfg.Format, r.view)
+	if check != nil {
+		return a.checkCommand(ctx, r, out, check)
+	}
+	p := newScript(ctx, a, r, out)
+	// Closed whatever happens, so that -o json output stops on a
+	// complete document even after a failed statement.
+	defer func() { err = errors.Join(err, p.finish(), p.closeOwned()) }()
 	if saved != nil {
-		return r.exec(ctx, w, saved.sql, saved.args...)
+		return p.exec(saved.sql, saved.args...)
 	}
 	for _, in := range inputs {
-		if in.stdin {
-			err = r.runStream(ctx, w, in, a.std.In)
-		} else {
-			err = r.runText(ctx, w, in)
+		var rd io.Reader = a.std.In
+		if !in.stdin {
+			rd = strings.NewReader(in.text)
 		}
-		if err != nil {
+		if err := p.runScript(in, rd); err != nil {
 			return err
 		}
+		if p.quit {
+			break
+		}
 	}
-	return nil
+	return p.end()
 }
 
-// openOutput opens where results go: --output-file (truncated), else
-// standard output. closeOut reports a failure to finish writing the file.
-func (a *app) openOutput() (out *os.File, closeOut func() error, err error) {
+// openOutput opens where results go: --output-file, else standard output.
+// The file is written under a temporary name in the same directory and
+// renamed over --output-file only when the run succeeded (finish(nil)), so
+// a failed query leaves the previous file as it was; finish(err) removes
+// the temporary file. finish reports a failure to complete the file.
+func (a *app) openOutput() (out *os.File, finish func(runErr error) error, err error) {
 	if a.cfg.OutputFile == "" {
-		return a.std.Out, func() error { return nil }, nil
+		return a.std.Out, func(error) error { return nil }, nil
 	}
-	f, err := os.Create(a.cfg.OutputFile)
+	path := a.cfg.OutputFile
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, nil, &UsageError{Err: fmt.Errorf("--output-file %s: not a regular file", path)}
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return nil, nil, &UsageError{Err: fmt.Errorf("--output-file: %w", err)}
 	}
-	return f, func() error {
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", a.cfg.OutputFile, err)
+	// CreateTemp makes the file private; give it the mode a new file
+	// would get (or the one the file it replaces has).
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	return f, func(runErr error) error {
+		err := f.Chmod(mode)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if runErr == nil && err == nil {
+			err = os.Rename(f.Name(), path)
+		}
+		if runErr != nil || err != nil {
+			os.Remove(f.Name())
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
 		}
 		return nil
 	}, nil
@@ -171,16 +218,28 @@ func (a *app) openOutput() (out *os.File, closeOut func() error, err error) {
 // when out is one, and erasing the progress display (view, if not nil)
 // before writing to a terminal.
 func (a *app) writer(out *os.File, f output.Format, view *progressView) output.Writer {
-	return newWriter(out, f, a.cfg.NoHeader, view)
+	return newWriter(out, f, a.cfg.NoHeader, view, a.notice())
 }
 
-func newWriter(out *os.File, f output.Format, noHeader bool, view *progressView) output.Writer {
+// notice returns the function that tells the user, on stderr and once per
+// run, how output was adapted (a table too wide for the terminal).
+func (a *app) notice() func(string) {
+	if a.noticeOnce == nil {
+		var once sync.Once
+		a.noticeOnce = func(s string) {
+			once.Do(func() { fmt.Fprintf(a.std.Err, "vpnsql: note: %s\n", s) })
+		}
+	}
+	return a.noticeOnce
+}
+
+func newWriter(out *os.File, f output.Format, noHeader bool, view *progressView, notice func(string)) output.Writer {
 	width := terminalWidth(out)
 	var w io.Writer = out
 	if width > 0 {
 		w = view.guard(out)
 	}
-	return output.New(w, f, output.Options{NoHeader: noHeader, Width: width})
+	return output.New(w, f, output.Options{NoHeader: noHeader, Width: width, Notice: notice})
 }
 
 func terminalWidth(f *os.File) int {
@@ -212,6 +271,9 @@ func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), e
 			Strict:      a.cfg.Strict,
 			Profiles:    a.cfg.Profiles,
 			OrgRole:     a.cfg.OrgRole,
+
+			RegionConcurrency: a.cfg.RegionConcurrency,
+			StallTimeout:      a.cfg.StallTimeout,
 		},
 		Profile:     a.cfg.Profile,
 		EndpointURL: a.cfg.EndpointURL,
@@ -229,13 +291,16 @@ func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), e
 	}
 	stop = func() {}
 	if a.cfg.Demo {
-		ds := ec2fake.SampleOrganization(time.Now().UTC())
+		now := time.Now().UTC()
+		ds := ec2fake.SampleOrganization(now)
 		for _, r := range cfg.Regions {
 			if r != "*" && !slices.Contains(ds.Regions, r) {
 				return nil, "", nil, usageErrorf("--demo: the sample data has no region %s (it has %s)", r, strings.Join(ds.Regions, ", "))
 			}
 		}
-		srv, err := ec2fake.Start(ec2fake.New(ds))
+		fake := ec2fake.New(ds)
+		fake.LoadSampleLogs(now) // the connection log's week of history
+		srv, err := ec2fake.Start(fake)
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("starting the demo server: %w", err)
 		}
@@ -353,15 +418,49 @@ func dsn(path string) string {
 	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
-// Version describes the build: vpnsql's version (main.version when set
-// with -ldflags, else the module version), SQLite's and Go's.
+// Version describes the build: vpnsql's version, SQLite's and Go's. The
+// version is main.version when set with -ldflags, else what the Go
+// toolchain recorded in the binary (runtime/debug.ReadBuildInfo): the
+// module version for "go install …@v1.2.3", else, for a build from a git
+// checkout, the commit and its time ("+dirty" with uncommitted changes).
 func Version(version string) string {
 	if version == "" {
-		version = "dev"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			version = bi.Main.Version
-		}
+		version = buildVersion()
 	}
 	libVersion, _, _ := sqlite3.Version()
 	return fmt.Sprintf("vpnsql %s (SQLite %s, %s)", version, libVersion, runtime.Version())
+}
+
+// buildVersion reads the version the Go toolchain stamped into the binary.
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, at string
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	v := "commit " + rev[:min(12, len(rev))]
+	if at != "" {
+		v += " " + at
+	}
+	if dirty {
+		v += "+dirty"
+	}
+	return v
 }

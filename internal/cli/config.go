@@ -37,6 +37,10 @@ type Config struct {
 	DB          string // SQLite database opened as "main"; ":memory:" by default
 	Timeout     time.Duration
 	Concurrency int
+	// RegionConcurrency bounds the requests in flight per account+region;
+	// StallTimeout is how long throttling may go on without progress.
+	RegionConcurrency int
+	StallTimeout      time.Duration
 	// CacheTTL is how long identical fetches are served from memory; 0
 	// turns the cache off.
 	CacheTTL    time.Duration
@@ -58,6 +62,13 @@ type Config struct {
 	QueryName string
 	Params    map[string]string
 	Show      bool
+
+	// Check is set by the "check" command: run the controls (all, or those
+	// of Controls and Tags) with CheckParams ("ID.NAME=VALUE").
+	Check       bool
+	Controls    []string
+	Tags        []string
+	CheckParams []string
 }
 
 // Defaults of the flags that have one: the engine's own.
@@ -65,6 +76,9 @@ const (
 	DefaultConcurrency = clientvpn.DefaultConcurrency
 	DefaultCacheTTL    = clientvpn.DefaultCacheTTL
 	DefaultMaxAttempts = clientvpn.DefaultMaxAttempts
+
+	DefaultRegionConcurrency = clientvpn.DefaultRegionConcurrency
+	DefaultStallTimeout      = clientvpn.DefaultStallTimeout
 )
 
 // UsageError is a bad command line (unknown flag, bad value, missing
@@ -112,7 +126,13 @@ func flagSet(cfg *Config, format *string, params *[]string, profiles *[]string) 
 	fs.DurationVar(&cfg.Timeout, "timeout", 0,
 		"stop the run after `DURATION`, e.g. 30s or 5m (default 0: no limit);\n"+
 			"at the interactive prompt it bounds each statement")
-	fs.IntVar(&cfg.Concurrency, "concurrency", DefaultConcurrency, "AWS requests a query keeps in flight at most, `N` from 1 to 256")
+	fs.IntVar(&cfg.Concurrency, "concurrency", DefaultConcurrency,
+		"AWS requests in flight at most, all accounts and regions,\n`N` from 1 to 256")
+	fs.IntVar(&cfg.RegionConcurrency, "region-concurrency", DefaultRegionConcurrency,
+		"AWS requests in flight at most per account and region,\n`N` from 1 to 256")
+	fs.DurationVar(&cfg.StallTimeout, "stall-timeout", DefaultStallTimeout,
+		"throttled requests are retried until an account+region answers\n"+
+			"nothing but throttles for `DURATION`; then the query fails")
 	cfg.CacheTTL = DefaultCacheTTL
 	fs.Var((*ttlValue)(&cfg.CacheTTL), "cache-ttl",
 		"serve identical fetches (region, endpoint, filters) from memory for\n"+
@@ -121,8 +141,9 @@ func flagSet(cfg *Config, format *string, params *[]string, profiles *[]string) 
 		"fail a query when a region or endpoint cannot be read, instead of\n"+
 			"printing a warning and returning the other rows")
 	fs.IntVar(&cfg.MaxAttempts, "max-attempts", DefaultMaxAttempts,
-		"tries per AWS request, `N` ≥ 1, the first included; throttling and\n"+
-			"network errors are retried with backoff")
+		"tries per AWS request, `N` ≥ 1, the first included, for failures\n"+
+			"other than throttling (5xx, network); throttling is retried\n"+
+			"until --stall-timeout")
 	fs.BoolVar(&cfg.AllowTerminate, "allow-terminate", false,
 		"turn on client_vpn_connections_terminate(…) and _terminate_user(…),\n"+
 			"which end sessions (off by default; every call is audited)")
@@ -132,7 +153,10 @@ func flagSet(cfg *Config, format *string, params *[]string, profiles *[]string) 
 			"~/.local/state/vpnsql/audit.jsonl)")
 	fs.StringArrayVar(params, "param", nil,
 		"with \"queries NAME\": `PARAM=VALUE` sets one of the saved query's\n"+
-			"parameters; repeat the flag for several (the others keep their defaults)")
+			"parameters; repeat the flag for several (the others keep their defaults);\n"+
+			"with \"check\": CONTROL.PARAM=VALUE")
+	fs.StringArrayVar(&cfg.Controls, "control", nil, "with \"check\": run the control `ID`; repeat the flag for several")
+	fs.StringArrayVar(&cfg.Tags, "tag", nil, "with \"check\": run the controls tagged `TAG`; repeat the flag for several")
 	fs.BoolVar(&cfg.Show, "show", false, "with \"queries NAME\": print the saved query's SQL instead of running it")
 	fs.BoolVar(&cfg.Demo, "demo", false, "query built-in sample data from a local fake EC2; no AWS account used")
 	fs.BoolVar(&cfg.Version, "version", false, "print the version and exit")
@@ -148,15 +172,22 @@ func ParseArgs(args []string) (Config, error) {
 	var format string
 	var params, profiles []string
 	fs := flagSet(&cfg, &format, &params, &profiles)
+	args, restoreSQL := shieldSQL(args)
 	if err := fs.Parse(args); err != nil {
 		return cfg, &UsageError{Err: fmt.Errorf("%w (see vpnsql --help)", err)}
 	}
-	cfg.Args = fs.Args()
+	cfg.Args = restoreSQL(fs.Args())
 	if cfg.Help || cfg.Version {
 		return cfg, nil
 	}
 
+	if err := parseCheckCommand(&cfg, &params); err != nil {
+		return cfg, err
+	}
 	f, err := output.ParseFormat(format)
+	if cfg.Check && format == string(output.JUnit) {
+		f, err = output.JUnit, nil
+	}
 	if err != nil {
 		return cfg, usageErrorf("--output: %w", err)
 	}
@@ -206,6 +237,12 @@ func ParseArgs(args []string) (Config, error) {
 	}
 	if cfg.Concurrency < 1 || cfg.Concurrency > maxConcurrency {
 		return cfg, usageErrorf("--concurrency: %d is not a number from 1 to %d", cfg.Concurrency, maxConcurrency)
+	}
+	if cfg.RegionConcurrency < 1 || cfg.RegionConcurrency > maxConcurrency {
+		return cfg, usageErrorf("--region-concurrency: %d is not a number from 1 to %d", cfg.RegionConcurrency, maxConcurrency)
+	}
+	if cfg.StallTimeout <= 0 {
+		return cfg, usageErrorf("--stall-timeout: %s is not a positive duration", cfg.StallTimeout)
 	}
 	if cfg.MaxAttempts < 1 {
 		return cfg, usageErrorf("--max-attempts: %d is not a positive number", cfg.MaxAttempts)
@@ -335,7 +372,7 @@ func Usage() string {
 			left += " " + name
 		}
 		switch f.Name {
-		case "output", "concurrency", "cache-ttl", "max-attempts":
+		case "output", "concurrency", "region-concurrency", "stall-timeout", "cache-ttl", "max-attempts":
 			usage += " (default " + f.DefValue + ")"
 		}
 		lines := strings.Split(usage, "\n")
@@ -363,6 +400,8 @@ Usage:
   vpnsql [flags] [SQL | FILE.sql | -]...
   vpnsql [flags] queries                  list the saved audit queries
   vpnsql [flags] queries NAME [--param PARAM=VALUE]... [--show]
+  vpnsql [flags] check [--control ID]... [--tag TAG]... [--param ID.PARAM=VALUE]...
+                                          run the security controls (-o junit for CI)
 
 Each argument is SQL text (one or more statements separated by ';') or the
 name of a file ending in .sql. "-" reads standard input. With no arguments,
@@ -379,6 +418,9 @@ Tables (".schema TABLE" at the prompt shows the columns):
                            otherwise every endpoint in scope is listed and read;
                            the hidden columns region and accountId say where a
                            row came from (both pushed down: WHERE accountId = '…')
+  client_vpn_authorization_rules
+                           DescribeClientVpnAuthorizationRules, per endpoint like
+                           client_vpn_connections
   vpnsql_accounts          the accounts in scope (--profile a,b or --org-role ROLE)
   vpnsql_warnings          failures queries survived (also printed on stderr)
 
@@ -470,6 +512,8 @@ Examples:
   vpnsql --demo
 
 Exit status: 0 success (warnings included), 1 a query or AWS error, 2 a usage
-error (unknown flag, bad value, missing file, unknown saved query or
-parameter), 130 interrupted.
+error (unknown flag, bad value, missing file, unknown saved query, control or
+parameter), 130 interrupted. vpnsql check: 0 nothing alarms, 3 some control
+alarms, 1 some control could not be checked everywhere (error rows; this
+wins over 3), 2 a usage error.
 `

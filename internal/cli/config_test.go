@@ -74,6 +74,8 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"--timeout", "5"}, "--timeout"},
 		{[]string{"--concurrency", "-1"}, "--concurrency: -1"},
 		{[]string{"--concurrency", "many"}, "--concurrency"},
+		{[]string{"--region-concurrency", "0"}, "--region-concurrency: 0 is not a number from 1 to 256"},
+		{[]string{"--stall-timeout", "0s"}, "--stall-timeout: 0s is not a positive duration"},
 		{[]string{"--region", ","}, "--region: no region given"},
 		{[]string{"--endpoint-url", "ftp://x"}, "--endpoint-url"},
 		{[]string{"--endpoint-url", "http://"}, "--endpoint-url"},
@@ -155,6 +157,23 @@ func TestParseArgsNewFlags(t *testing.T) {
 	}
 	if c.CacheTTL != 0 || !c.Strict || c.MaxAttempts != 2 || !c.AllowTerminate || c.AuditLog != "a.jsonl" {
 		t.Errorf("parsed %+v", c)
+	}
+}
+
+func TestParseArgsRateLimits(t *testing.T) {
+	c, err := ParseArgs([]string{"SELECT 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Concurrency != 64 || c.RegionConcurrency != 8 || c.StallTimeout != 5*time.Minute {
+		t.Errorf("defaults: concurrency %d, region %d, stall %v", c.Concurrency, c.RegionConcurrency, c.StallTimeout)
+	}
+	c, err = ParseArgs([]string{"--concurrency", "200", "--region-concurrency", "4", "--stall-timeout", "90s", "SELECT 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Concurrency != 200 || c.RegionConcurrency != 4 || c.StallTimeout != 90*time.Second {
+		t.Errorf("parsed: concurrency %d, region %d, stall %v", c.Concurrency, c.RegionConcurrency, c.StallTimeout)
 	}
 }
 

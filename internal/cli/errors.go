@@ -16,6 +16,7 @@ const (
 	ExitOK          = 0
 	ExitError       = 1 // a query, AWS or I/O error
 	ExitUsage       = 2 // a bad command line
+	ExitAlarm       = 3 // vpnsql check: some control alarmed
 	ExitInterrupted = 130
 	ExitTerminated  = 143
 )
@@ -65,6 +66,10 @@ func exitStatus(err error) int {
 	case errors.As(err, &ue):
 		return ExitUsage
 	}
+	var own interface{ exitStatus() int }
+	if errors.As(err, &own) {
+		return own.exitStatus()
+	}
 	return ExitError
 }
 
@@ -74,7 +79,9 @@ func Report(w io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(w, "vpnsql: %s\n", oneLine(err.Error()))
+	if msg := oneLine(err.Error()); msg != "" { // "" when the command reported already
+		fmt.Fprintf(w, "vpnsql: %s\n", msg)
+	}
 	return exitStatus(err)
 }
 

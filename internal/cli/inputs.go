@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // input is one positional argument, resolved.
@@ -77,3 +78,30 @@ type fileError struct {
 
 func (e *fileError) Error() string { return "cannot read " + e.path + ": " + e.err.Error() }
 func (e *fileError) Unwrap() error { return e.err }
+
+// shieldSQL hides from the flag parser the arguments that start with "--"
+// but are SQL, not flags: a statement that begins with a -- comment
+// ("-- who is on?\nSELECT …"). A flag's name, before any "=", never holds
+// whitespace; such an argument's does. restore puts them back among the
+// positional arguments.
+func shieldSQL(args []string) (shielded []string, restore func([]string) []string) {
+	hidden := map[string]string{}
+	shielded = make([]string, len(args))
+	for i, a := range args {
+		name, _, _ := strings.Cut(a, "=")
+		if strings.HasPrefix(a, "--") && strings.ContainsFunc(name, unicode.IsSpace) {
+			key := "vpnsql-sql-argument-" + strconv.Itoa(i)
+			hidden[key] = a
+			a = key
+		}
+		shielded[i] = a
+	}
+	return shielded, func(pos []string) []string {
+		for i, a := range pos {
+			if sql, ok := hidden[a]; ok {
+				pos[i] = sql
+			}
+		}
+		return pos
+	}
+}

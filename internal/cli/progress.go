@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -42,6 +43,10 @@ type progressView struct {
 	shown       bool                     // bar is on screen now
 	outMidLine  bool                     // results written last ended mid-line
 	quit, ended chan struct{}            // of the running statement's ticker
+	// looks counts the times the ticker looked at the progress (and drew,
+	// or chose not to), so tests can wait for "it looked and drew
+	// nothing" instead of sleeping.
+	looks atomic.Int64
 }
 
 func newProgressView(term *os.File, src *clientvpn.Progress) *progressView {
@@ -75,6 +80,7 @@ func (v *progressView) begin(aws bool) {
 			if aws || total > 0 {
 				v.draw(done, total, rows, time.Since(start))
 			}
+			v.looks.Add(1)
 			select {
 			case <-tick.C:
 			case <-quit:

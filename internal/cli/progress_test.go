@@ -31,6 +31,18 @@ func viewOnFile(t *testing.T) (*progressView, func() string) {
 	}
 }
 
+// waitLooks waits until the display has looked at the progress n times.
+func waitLooks(t *testing.T, v *progressView, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for v.looks.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the display looked %d times in 20s, want %d", v.looks.Load(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestProgressDrawsAndErases(t *testing.T) {
 	v, read := viewOnFile(t)
 	v.begin(true)
@@ -53,7 +65,7 @@ func TestProgressDrawsAndErases(t *testing.T) {
 func TestProgressQuietForLocalSQL(t *testing.T) {
 	v, read := viewOnFile(t)
 	v.begin(false)
-	time.Sleep(100 * time.Millisecond)
+	waitLooks(t, v, 3)
 	v.end()
 	if out := read(); out != "" {
 		t.Errorf("drew %q for local SQL", out)
@@ -100,7 +112,7 @@ func TestProgressGuard(t *testing.T) {
 	if erased := read()[before:]; erased != "\033[2K\r" {
 		t.Errorf("before the write, stderr got %q, want the erase sequence", erased)
 	}
-	time.Sleep(3 * progressTick)
+	waitLooks(t, v, v.looks.Load()+2)
 	v.mu.Lock()
 	shown := v.shown
 	v.mu.Unlock()

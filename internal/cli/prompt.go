@@ -23,19 +23,31 @@ const (
 	continuationPrompt = "   ...> "
 )
 
-// prompt is the interactive session: statements typed over one or more
-// lines run when a ';' completes them; lines starting with '.' at the
-// primary prompt are dot commands (see dot.go).
+// prompt is a session of statements and dot commands (see dot.go): the
+// interactive prompt, where statements typed over one or more lines run
+// when a ';' completes them, or a script (files, arguments, standard
+// input), where, as in sqlite3, a line starting with '.' between
+// statements is a dot command too ("printf '.mode csv\nSELECT 1;' | vpnsql").
 type prompt struct {
 	app *app
 	run *runner
-	rl  *readline.Instance
+	rl  *readline.Instance // nil in a script
 
 	out      *os.File // where results go: stdout, --output-file or .output
 	owned    *os.File // the file .output opened, closed when replaced
 	format   output.Format
 	noHeader bool
 	timer    bool
+	quit     bool // .exit or .quit was given
+	exitCode int  // the N of ".exit N"
+
+	// A script runs under one context (signals, --timeout) and writes all
+	// its statements' rows through one writer, so that -o json makes one
+	// document; a dot command that changes or prints output closes it
+	// first. At the prompt each statement gets its own.
+	script bool
+	ctx    context.Context
+	w      output.Writer
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running statement; nil at the prompt
@@ -45,10 +57,47 @@ func newPrompt(a *app, r *runner, out *os.File) *prompt {
 	return &prompt{app: a, run: r, out: out, format: a.cfg.Format, noHeader: a.cfg.NoHeader}
 }
 
+// newScript returns a prompt that runs scripts under ctx.
+func newScript(ctx context.Context, a *app, r *runner, out *os.File) *prompt {
+	p := newPrompt(a, r, out)
+	p.script, p.ctx = true, ctx
+	return p
+}
+
+// exitRequest ends the run with the status ".exit N" asked for, and no
+// message.
+type exitRequest struct{ code int }
+
+func (e *exitRequest) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// end is the error that ends the session once it stops: ".exit N" with N
+// other than 0 asks for that status.
+func (p *prompt) end() error {
+	if p.quit && p.exitCode != 0 {
+		return &exitRequest{code: p.exitCode}
+	}
+	return nil
+}
+
+// finish closes the script's writer, if one is open.
+func (p *prompt) finish() error {
+	if p.w == nil {
+		return nil
+	}
+	err := p.w.Close()
+	p.w = nil
+	return err
+}
+
+func (p *prompt) newWriter() output.Writer {
+	return newWriter(p.out, p.format, p.noHeader, p.run.view, p.app.notice())
+}
+
 // loop reads and runs input until Ctrl-D, .quit or .exit.
 func (p *prompt) loop() (err error) {
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:                 primaryPrompt,
+		AutoComplete:           &completer{p: p},
 		HistoryFile:            historyPath(),
 		HistoryLimit:           10000,
 		HistorySearchFold:      true,
@@ -95,12 +144,11 @@ func (p *prompt) loop() (err error) {
 		if pending == "" && strings.HasPrefix(strings.TrimSpace(line), ".") {
 			cmd := strings.TrimSpace(line)
 			p.saveHistory(cmd)
-			quit, err := p.dot(cmd)
-			if err != nil {
+			if err := p.dot(cmd); err != nil {
 				p.report(err)
 			}
-			if quit {
-				return nil
+			if p.quit {
+				return p.end()
 			}
 			continue
 		}
@@ -126,9 +174,21 @@ func (p *prompt) loop() (err error) {
 	}
 }
 
-// exec runs one statement with args bound to its parameters; Ctrl-C
-// cancels it, and --timeout bounds it.
+// exec runs one statement with args bound to its parameters. At the
+// prompt, Ctrl-C cancels it and --timeout bounds it; a script's context
+// does both for the whole script.
 func (p *prompt) exec(stmt string, args ...any) error {
+	if p.script {
+		if p.w == nil {
+			p.w = p.newWriter()
+		}
+		start := time.Now()
+		err := p.run.exec(p.ctx, p.w, stmt, args...)
+		if p.timer {
+			fmt.Fprintf(p.app.std.Err, "Run Time: %.3fs\n", time.Since(start).Seconds())
+		}
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ctx, cancelTimeout := withTimeout(ctx, p.app.cfg.Timeout)
@@ -137,8 +197,8 @@ func (p *prompt) exec(stmt string, args ...any) error {
 	defer p.setCancel(nil)
 
 	start := time.Now()
-	w := newWriter(p.out, p.format, p.noHeader, p.run.view)
-	err := p.run.exec(ctx, w, stmt, args...)
+	w := p.newWriter()
+	err := errors.Join(p.run.exec(ctx, w, stmt, args...), w.Close())
 	if p.timer {
 		fmt.Fprintf(p.app.std.Err, "Run Time: %.3fs\n", time.Since(start).Seconds())
 	}
@@ -190,23 +250,78 @@ func (p *prompt) report(err error) {
 	fmt.Fprintf(p.app.std.Err, "vpnsql: %s\n", oneLine(err.Error()))
 }
 
-// saveHistory records input as one history entry: a statement typed over
-// several lines comes back as one line, unless joining its lines would
-// change it (a -- comment, a line break inside a string), in which case
-// its lines are saved one by one.
+// saveHistory records input as one history entry, so that recalling it
+// brings the whole statement back: a statement typed over several lines
+// is joined into one line, or, where joining would change it (a --
+// comment, a line break inside a string), kept with its line breaks.
+// (The history file holds one entry per line, so such an entry comes back
+// whole in this session and line by line in the next.)
 func (p *prompt) saveHistory(input string) {
 	input = strings.TrimSpace(input)
 	if input == "" {
 		return
 	}
 	if line, ok := sqlsplit.OneLine(input); ok {
-		_ = p.rl.SaveHistory(line)
-		return
+		input = line
 	}
-	for l := range strings.Lines(input) {
-		if l = strings.TrimRight(l, "\r\n"); strings.TrimSpace(l) != "" {
-			_ = p.rl.SaveHistory(l)
+	_ = p.rl.SaveHistory(input)
+}
+
+// runScript runs the statements and dot commands read from rd as each one
+// completes, so a long script (or a producer that writes statements over
+// time) starts running before its end arrives and is never held in memory
+// whole. It stops at the first error, and at .exit. A cancelled context
+// stops it even while it waits for input.
+func (p *prompt) runScript(in input, rd io.Reader) error {
+	lines := readLines(rd)
+	pending := ""
+	base := 1 // line number of pending's first line
+	n := 0    // line number of the last line read
+	for {
+		var l line
+		select {
+		case l = <-lines:
+		case <-p.ctx.Done():
+			return p.ctx.Err()
 		}
+		if l.err != nil && l.err != io.EOF {
+			return fmt.Errorf("reading %s: %w", in.name, l.err)
+		}
+		if n++; n == 1 {
+			l.text = strings.TrimPrefix(l.text, "\uFEFF")
+		}
+		eof := l.err == io.EOF
+		if cmd := strings.TrimSpace(l.text); strings.HasPrefix(cmd, ".") && !sqlsplit.Pending(pending) {
+			if err := p.dot(cmd); err != nil {
+				return locate(in, n, err)
+			}
+			if p.quit || eof {
+				return nil
+			}
+			pending, base = "", n+1
+			continue
+		}
+		pending += l.text
+		if !eof && !strings.Contains(l.text, ";") {
+			continue // no statement can have ended on this line
+		}
+		var stmts []sqlsplit.Statement
+		rest := ""
+		if eof {
+			stmts = sqlsplit.SplitAll(pending)
+		} else {
+			stmts, rest = sqlsplit.Split(pending)
+		}
+		for _, st := range stmts {
+			if err := p.exec(st.Text); err != nil {
+				return locate(in, base+st.Line-1, err)
+			}
+		}
+		if eof {
+			return nil
+		}
+		base += strings.Count(pending[:len(pending)-len(rest)], "\n")
+		pending = rest
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/output"
-	"github.com/vpnsql/vpnsql/internal/sqlsplit"
+	"github.com/vpnsql/vpnsql/vtab"
 )
 
 // runner runs statements on one connection, so that temp tables, attached
@@ -80,6 +80,11 @@ func (r *runner) query(ctx context.Context, w output.Writer, stmt string, args [
 	if err != nil {
 		return err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
+	}
+	json := jsonColumns(cols, types)
 	values := make([]any, len(cols))
 	dest := make([]any, len(cols))
 	for i := range values {
@@ -95,6 +100,11 @@ func (r *runner) query(ctx context.Context, w output.Writer, stmt string, args [
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return errors.Join(err, w.End())
+		}
+		for _, i := range json {
+			if s, ok := values[i].(string); ok {
+				values[i] = output.JSONText(s)
+			}
 		}
 		if err := w.Row(values); err != nil {
 			return err
@@ -117,62 +127,34 @@ func (r *runner) query(ctx context.Context, w output.Writer, stmt string, args [
 	return w.End()
 }
 
-// runText runs the statements of an argument or a file, stopping at the
-// first error.
-func (r *runner) runText(ctx context.Context, w output.Writer, in input) error {
-	for _, st := range sqlsplit.SplitAll(in.text) {
-		if err := r.exec(ctx, w, st.Text); err != nil {
-			return locate(in, st.Line, err)
-		}
-	}
-	return nil
-}
-
-// runStream runs the statements read from rd as each one completes, so a
-// long script (or a producer that writes statements over time) starts
-// running before its end arrives and is never held in memory whole. A
-// cancelled ctx stops it even while it waits for input.
-func (r *runner) runStream(ctx context.Context, w output.Writer, in input, rd io.Reader) error {
-	lines := readLines(rd)
-	pending := ""
-	base := 1 // line number of pending's first line
-	first := true
-	for {
-		var l line
-		select {
-		case l = <-lines:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if l.err != nil && l.err != io.EOF {
-			return fmt.Errorf("reading %s: %w", in.name, l.err)
-		}
-		if first {
-			l.text, first = strings.TrimPrefix(l.text, "\uFEFF"), false
-		}
-		pending += l.text
-		eof := l.err == io.EOF
-		if !eof && !strings.Contains(l.text, ";") {
-			continue // no statement can have ended on this line
-		}
-		var stmts []sqlsplit.Statement
-		rest := ""
-		if eof {
-			stmts = sqlsplit.SplitAll(pending)
-		} else {
-			stmts, rest = sqlsplit.Split(pending)
-		}
-		for _, st := range stmts {
-			if err := r.exec(ctx, w, st.Text); err != nil {
-				return locate(in, base+st.Line-1, err)
+// jsonNames are the columns vpnsql's tables declare JSON.
+var jsonNames = func() map[string]bool {
+	names := map[string]bool{}
+	for _, t := range vtab.Tables() {
+		for _, c := range t.Columns {
+			if c.JSON {
+				names[c.Name] = true
 			}
 		}
-		if eof {
-			return nil
-		}
-		base += strings.Count(pending[:len(pending)-len(rest)], "\n")
-		pending = rest
 	}
+	return names
+}()
+
+// jsonColumns returns the result columns whose text is written as JSON in
+// -o json and jsonl: those with the name of a column a vpnsql table
+// declares JSON (status, postureComplianceStatusSet, tagSet, …) that come
+// straight from a table column (SQLite reports a declared type, TEXT; an
+// expression has none). The writer keeps a value that does not parse as
+// JSON a string. So "SELECT status" gives an object, "status->>'code'" or
+// "upper(status)" a string.
+func jsonColumns(cols []string, types []*sql.ColumnType) []int {
+	var idx []int
+	for i, c := range cols {
+		if jsonNames[c] && strings.EqualFold(types[i].DatabaseTypeName(), "TEXT") {
+			idx = append(idx, i)
+		}
+	}
+	return idx
 }
 
 type line struct {

@@ -44,13 +44,13 @@ func (a *app) queriesCommand() (err error) {
 			return &UsageError{Err: fmt.Errorf("%w (vpnsql queries lists them)", err)}
 		}
 	}
-	out, closeOut, err := a.openOutput()
+	out, finishOut, err := a.openOutput()
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := closeOut(); err == nil {
-			err = cerr
+		if ferr := finishOut(err); err == nil {
+			err = ferr
 		}
 	}()
 	if a.cfg.Show {
@@ -60,18 +60,21 @@ func (a *app) queriesCommand() (err error) {
 	return listQueries(a.writer(out, a.cfg.Format, nil))
 }
 
-// listQueries writes the saved queries as one result set: name, title and
-// parameters with their defaults.
+// listQueries writes the saved queries as one result set: name, title,
+// the question it answers, and parameters with their defaults.
 func listQueries(w output.Writer) error {
-	if err := w.Begin([]string{"name", "title", "parameters"}); err != nil {
+	if err := w.Begin([]string{"name", "title", "answers", "parameters"}); err != nil {
 		return err
 	}
 	for _, q := range queries.All() {
-		if err := w.Row([]any{q.Name, q.Title, paramList(q)}); err != nil {
+		if err := w.Row([]any{q.Name, q.Title, q.Answers, paramList(q)}); err != nil {
 			return err
 		}
 	}
-	return w.End()
+	if err := w.End(); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 func paramList(q queries.Query) string {

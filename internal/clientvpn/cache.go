@@ -43,7 +43,12 @@ const cacheBudget = 20_000
 
 // cached serves page from the cache when key is fresh, else runs fetch and
 // keeps what it saw if it completed.
-func cached[T any](s *Service, ctx context.Context, key string, page func([]T) error, fetch func(page func([]T) error) error) error {
+//
+// A fetch is complete when its last page arrives, and it is stored then,
+// before that page goes to the consumer: whatever the consumer does next
+// (database/sql's QueryRow closes the cursor after the first row, which
+// cancels the scan) cannot make a complete result be thrown away.
+func cached[T any](s *Service, ctx context.Context, key string, page func([]T) error, fetch func(page func(p []T, last bool) error) error) error {
 	ttl := s.Settings().CacheTTL
 	s.cache.mu.Lock()
 	epoch := s.cache.epoch
@@ -59,20 +64,28 @@ func cached[T any](s *Service, ctx context.Context, key string, page func([]T) e
 	}
 	var kept [][]T
 	keeping, reserved := ttl > 0, 0
-	err := fetch(func(p []T) error {
+	err := fetch(func(p []T, last bool) error {
 		if keeping && s.cache.reserve(len(p)) {
 			kept = append(kept, p)
 			reserved += len(p)
 		} else if keeping {
 			keeping, kept = false, nil // too big to keep: let it stream through
 		}
+		if keeping && last {
+			s.cache.mu.Lock()
+			s.cache.pending -= reserved
+			if s.cache.epoch == epoch {
+				s.cache.put(key, cacheEntry{pages: kept, rows: reserved, expires: time.Now().Add(ttl)})
+			}
+			s.cache.mu.Unlock()
+			keeping, kept, reserved = false, nil, 0
+		}
 		return page(p)
 	})
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
-	s.cache.pending -= reserved
-	if keeping && err == nil && ctx.Err() == nil && s.cache.epoch == epoch {
-		s.cache.put(key, cacheEntry{pages: kept, rows: reserved, expires: time.Now().Add(ttl)})
+	if reserved > 0 { // an incomplete fetch gives its room back
+		s.cache.mu.Lock()
+		s.cache.pending -= reserved
+		s.cache.mu.Unlock()
 	}
 	return err
 }

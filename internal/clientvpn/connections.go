@@ -21,12 +21,12 @@ type ConnectionQuery struct {
 // Connections calls page with each page of DescribeClientVpnConnections, in
 // order, until the last page, an error, or page returns an error.
 func (s *Service) Connections(ctx context.Context, q ConnectionQuery, page func([]types.ClientVpnConnection) error) error {
-	return cached(s, ctx, q.cacheKey(), page, func(page func([]types.ClientVpnConnection) error) error {
+	return cached(s, ctx, q.cacheKey(), page, func(page func(p []types.ClientVpnConnection, last bool) error) error {
 		return s.fetchConnections(ctx, q, page)
 	})
 }
 
-func (s *Service) fetchConnections(ctx context.Context, q ConnectionQuery, page func([]types.ClientVpnConnection) error) error {
+func (s *Service) fetchConnections(ctx context.Context, q ConnectionQuery, page func(p []types.ClientVpnConnection, last bool) error) error {
 	const op = "DescribeClientVpnConnections"
 	client, err := s.client(ctx, q.AccountID, q.Region)
 	if err != nil {
@@ -42,15 +42,16 @@ func (s *Service) fetchConnections(ctx context.Context, q ConnectionQuery, page 
 	if len(q.Usernames) > 0 {
 		in.Filters = append(in.Filters, types.Filter{Name: aws.String("username"), Values: q.Usernames})
 	}
-	pages := ec2.NewDescribeClientVpnConnectionsPaginator(client, in)
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return apiError(q.Region, op, err)
-		}
-		if err := page(out.Connections); err != nil {
-			return err
-		}
-	}
-	return nil
+	return listPages(q.Region, op,
+		func(token *string) (*ec2.DescribeClientVpnConnectionsOutput, *string, error) {
+			in.NextToken = token
+			out, err := client.DescribeClientVpnConnections(ctx, in)
+			if err != nil {
+				return nil, nil, apiError(q.Region, op, err)
+			}
+			return out, out.NextToken, nil
+		},
+		func(out *ec2.DescribeClientVpnConnectionsOutput, last bool) error {
+			return page(out.Connections, last)
+		})
 }

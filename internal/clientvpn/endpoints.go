@@ -20,12 +20,12 @@ type EndpointQuery struct {
 
 // Endpoints calls page with each page of DescribeClientVpnEndpoints.
 func (s *Service) Endpoints(ctx context.Context, q EndpointQuery, page func([]types.ClientVpnEndpoint) error) error {
-	return cached(s, ctx, q.cacheKey(), page, func(page func([]types.ClientVpnEndpoint) error) error {
+	return cached(s, ctx, q.cacheKey(), page, func(page func(p []types.ClientVpnEndpoint, last bool) error) error {
 		return s.fetchEndpoints(ctx, q, page)
 	})
 }
 
-func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func([]types.ClientVpnEndpoint) error) error {
+func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func(p []types.ClientVpnEndpoint, last bool) error) error {
 	const op = "DescribeClientVpnEndpoints"
 	client, err := s.client(ctx, q.AccountID, q.Region)
 	if err != nil {
@@ -41,23 +41,26 @@ func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func
 	if q.TransportProtocol != "" {
 		in.Filters = append(in.Filters, types.Filter{Name: aws.String("transport-protocol"), Values: []string{q.TransportProtocol}})
 	}
-	pages := ec2.NewDescribeClientVpnEndpointsPaginator(client, in)
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return apiError(q.Region, op, err)
-		}
-		if err := page(out.ClientVpnEndpoints); err != nil {
-			return err
-		}
-	}
-	return nil
+	return listPages(q.Region, op,
+		func(token *string) (*ec2.DescribeClientVpnEndpointsOutput, *string, error) {
+			in.NextToken = token
+			out, err := client.DescribeClientVpnEndpoints(ctx, in)
+			if err != nil {
+				return nil, nil, apiError(q.Region, op, err)
+			}
+			return out, out.NextToken, nil
+		},
+		func(out *ec2.DescribeClientVpnEndpointsOutput, last bool) error {
+			return page(out.ClientVpnEndpoints, last)
+		})
 }
 
 // enabledRegions lists the regions enabled in any of the accounts (what
 // "*" means), asking DescribeRegions in the configured region, else
 // us-east-1. A region enabled in some accounts only is read in all of
 // them: the others answer AuthFailure, a warning naming the account.
+// DescribeRegions answers in one document (it has no nextToken); that
+// document is checked like every other (see document.go).
 func (s *Service) enabledRegions(ctx context.Context, accountIDs []string) ([]string, error) {
 	home, err := s.Scope().HomeRegion(ctx)
 	if err != nil {

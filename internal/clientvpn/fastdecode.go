@@ -23,10 +23,13 @@ package clientvpn
 // one that encoding/xml also accepts and reads the same way: ASCII element
 // names without namespace prefixes, the five predefined and numeric
 // character references, no comments, processing instructions or DOCTYPE
-// after the prolog. Anything else, or anything it cannot read, goes to the
-// SDK's own deserializer with the same bytes, so an unusual answer costs
-// time, never a different result (fastdecode_test.go checks both
-// decoders agree on every page of the fake and under fuzzing).
+// after the prolog. Unlike the SDK's, it takes only a complete document
+// whose root is DescribeClientVpnConnectionsResponse. Anything else, or
+// anything it cannot read, goes to the document check (document.go) and
+// then the SDK's own deserializer with the same bytes, so an unusual answer
+// costs time, never a different result (fastdecode_test.go checks both
+// paths agree on every page of the fake, on every truncation of a few
+// documents, and under fuzzing).
 
 import (
 	"bytes"
@@ -46,18 +49,23 @@ import (
 )
 
 // UseFastDecoders makes the client decode DescribeClientVpnConnections
-// answers with the fast decoder (an ec2.Options function, for ec2.New and
-// ec2.NewFromConfig). Every other operation, DescribeClientVpnEndpoints
-// included, keeps the SDK's deserializer.
+// answers with the fast decoder, and refuse (retryably) a 2xx answer of any
+// operation that is not the complete document it asked for (document.go).
+// It is an ec2.Options function, for ec2.New and ec2.NewFromConfig. Every
+// other operation, DescribeClientVpnEndpoints included, keeps the SDK's
+// deserializer.
 func UseFastDecoders(o *ec2.Options) {
 	// Clip first: the slice may share its array with aws.Config.APIOptions.
-	o.APIOptions = append(o.APIOptions[:len(o.APIOptions):len(o.APIOptions)], addFastDeserializer)
+	o.APIOptions = append(o.APIOptions[:len(o.APIOptions):len(o.APIOptions)], addFastDeserializer, addDocumentCheck)
 }
+
+// fastOperation is the operation the fast decoder decodes.
+const fastOperation = "DescribeClientVpnConnections"
 
 // addFastDeserializer swaps the deserializer of DescribeClientVpnConnections;
 // the stack of every other operation is left as it is.
 func addFastDeserializer(stack *middleware.Stack) error {
-	if stack.ID() != "DescribeClientVpnConnections" {
+	if stack.ID() != fastOperation {
 		return nil
 	}
 	const id = "OperationDeserializer"
@@ -100,9 +108,17 @@ func (m *fastDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 			return out, metadata, nil
 		}
 	}
-	// The SDK's deserializer gets the same bytes (and, if reading failed,
-	// the same read error after them), so it fails or succeeds exactly as
-	// it would have on its own. It closes the real body.
+	// What the fast decoder did not take must still be the complete
+	// document of the operation (document.go); then the SDK's deserializer
+	// gets the same bytes (and, if reading failed, the same read error after
+	// them), so it fails or succeeds exactly as it would have on its own. It
+	// closes the real body.
+	if readErr == nil {
+		if err := checkDocument(fastOperation, body); err != nil {
+			smithyhttp.CloseResponseBody(ctx, resp, false, nil)
+			return out, metadata, err
+		}
+	}
 	var r io.Reader = bytes.NewReader(body)
 	if readErr != nil {
 		r = io.MultiReader(r, errReader{readErr})
@@ -193,6 +209,9 @@ func decodeConnectionsOutput(body []byte) (*ec2.DescribeClientVpnConnectionsOutp
 	if err != nil {
 		return nil, err
 	}
+	if string(root) != fastOperation+"Response" {
+		return nil, d.fail("unexpected root element")
+	}
 	out := &ec2.DescribeClientVpnConnectionsOutput{}
 	for !empty {
 		name, e, err := d.child(root)
@@ -213,6 +232,12 @@ func decodeConnectionsOutput(body []byte) (*ec2.DescribeClientVpnConnectionsOutp
 		if err != nil {
 			return nil, err
 		}
+	}
+	// The document must end here; anything but white space after the root
+	// (a comment, a second root, garbage) is checkDocument's to judge.
+	d.space()
+	if d.p != len(d.b) {
+		return nil, d.fail("content after the root element")
 	}
 	return out, nil
 }
@@ -506,8 +531,8 @@ func (d *xmlDecoder) stringSlice(items []string) []string {
 }
 
 // root reads the prolog and the root element's start tag, as
-// smithyxml.FetchRootElement does; the root's name is not checked there
-// either.
+// smithyxml.FetchRootElement does (which does not check the root's name;
+// decodeConnectionsOutput does).
 func (d *xmlDecoder) root() (name []byte, empty bool, err error) {
 	d.space()
 	for _, prolog := range [...]string{

@@ -10,6 +10,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -100,8 +101,19 @@ func sameOutput(a, b any) string {
 	return fmt.Sprintf("differ beyond JSON (nil versus empty?):\n%#v\n%#v", a, b)
 }
 
+// checkedSDKDecode is the other path of the fast deserializer: the
+// document check, then the SDK's deserializer.
+func checkedSDKDecode(body []byte) (any, error) {
+	if err := checkDocument(opConnections, body); err != nil {
+		return nil, err
+	}
+	return sdkDecode(body)
+}
+
 // checkAgainstSDK decodes body with both decoders. If the fast one accepts
-// it, the SDK's must too, with the same result. It returns the fast
+// it, the document check and the SDK's deserializer must too, with the
+// same result (so what the check refuses, an incomplete document or one
+// with another root, the fast decoder refuses too). It returns the fast
 // decoder's error.
 func checkAgainstSDK(t testing.TB, body []byte) error {
 	t.Helper()
@@ -112,9 +124,9 @@ func checkAgainstSDK(t testing.TB, body []byte) error {
 		}
 		return fastErr
 	}
-	sdk, sdkErr := sdkDecode(body)
+	sdk, sdkErr := checkedSDKDecode(body)
 	if sdkErr != nil {
-		t.Fatalf("the fast decoder accepts what the SDK refuses (%v):\n%.2000q", sdkErr, body)
+		t.Fatalf("the fast decoder accepts what the check or the SDK refuses (%v):\n%.2000q", sdkErr, body)
 	}
 	if diff := sameOutput(fast, sdk); diff != "" {
 		t.Fatalf("fast decoder and SDK differ: %s\nbody: %.2000q", diff, body)
@@ -349,9 +361,8 @@ var fastCases = []struct{ name, body string }{
 		"      </postureComplianceStatusSet>\n    </item>\n  </connections>\n  <nextToken>t</nextToken>\n" + connectionsEnd + "\n"},
 	{"CRLF and tabs", strings.ReplaceAll(connectionsOpen+"\n\t<connections>\n\t\t<item>\n\t\t\t<connectionId>c-1</connectionId>\n\t\t</item>\n\t</connections>\n"+connectionsEnd, "\n", "\r\n")},
 	{"no prolog", `<DescribeClientVpnConnectionsResponse><connections><item><connectionId>c</connectionId></item></connections></DescribeClientVpnConnectionsResponse>`},
-	{"other prologs", `  <?xml version="1.0"?>` + "\n" + `<r><nextToken>x</nextToken></r>`},
-	{"other root", `<?xml version="1.0" encoding="utf-8"?><Other><connections><item><username>u</username></item></connections></Other>`},
-	{"trailing bytes", conns(`<nextToken>x</nextToken>`) + "<garbage & \x00"},
+	{"other prologs", `  <?xml version="1.0"?>` + "\n" + `<DescribeClientVpnConnectionsResponse><nextToken>x</nextToken></DescribeClientVpnConnectionsResponse>`},
+	{"trailing white space", conns(`<nextToken>x</nextToken>`) + "\r\n\t "},
 	{"next tokens", conns(`<nextToken/>`)},
 	{"next token escaped", conns(`<nextToken>a&amp;b&#x2B;/=</nextToken>`)},
 	{"empty next token", conns(`<nextToken></nextToken>`)},
@@ -362,8 +373,8 @@ var fastCases = []struct{ name, body string }{
 		`<postureComplianceStatusSet><item>x</item></postureComplianceStatusSet><postureComplianceStatusSet/>` +
 		`<postureComplianceStatusSet><item>y</item></postureComplianceStatusSet></item></connections>` +
 		`<nextToken>1</nextToken><connections><item><connectionId>2</connectionId></item></connections><nextToken>2</nextToken>`)},
-	{"attributes", xmlHeader + `<R xmlns="urn:x" xmlns:xsi='urn:y' a = "1&amp;2" b="]]>"><connections x="y"><item  z='&quot;' >` +
-		`<username q="">u</username ></item></connections ></R>`},
+	{"attributes", xmlHeader + `<DescribeClientVpnConnectionsResponse xmlns="urn:x" xmlns:xsi='urn:y' a = "1&amp;2" b="]]>"><connections x="y"><item  z='&quot;' >` +
+		`<username q="">u</username ></item></connections ></DescribeClientVpnConnectionsResponse>`},
 	{"text between elements", connItems(`junk &amp; more<username>u</username>more`)},
 	{"end tags with space", connItems("<username>u</username\n\t>")},
 }
@@ -386,13 +397,33 @@ var fallbackCases = []struct{ name, body string }{
 	{"U+FFFE", connItems("<username>\uFFFE</username>")},
 	{"]]> in text", connItems(`<username>a]]>b</username>`)},
 	{"mismatched end tag", connItems(`<username>u</commonName>`)},
-	{"truncated", connItems(`<username>u</username>`)[:200]},
-	{"empty body", ``},
 	{"value with a child", connItems(`<username><b>u</b></username>`)},
 	{"text and CDATA", connItems(`<username>a<![CDATA[b]]></username>`)},
 	{"two CDATA sections", connItems(`<username><![CDATA[a]]><![CDATA[b]]></username>`)},
 	{"other encoding", `<?xml version="1.0" encoding="ISO-8859-1"?>` + conns(``)[len(xmlHeader):]},
 	{"unquoted attribute", connItems(`<username a=b>u</username>`)},
+	{"comment after the root", conns(`<nextToken>x</nextToken>`) + "<!-- c -->\n"},
+	{"namespace prefix on the root", `<ec2:DescribeClientVpnConnectionsResponse xmlns:ec2="urn:x"><ec2:nextToken>x</ec2:nextToken></ec2:DescribeClientVpnConnectionsResponse>`},
+}
+
+// refusedCases are 2xx answers that are not a complete
+// DescribeClientVpnConnectionsResponse document: the fast decoder and the
+// document check must both refuse them (the SDK's deserializer alone reads
+// most of them as an empty last page).
+var refusedCases = []struct{ name, body string }{
+	{"other root", `<?xml version="1.0" encoding="utf-8"?><Other><connections><item><username>u</username></item></connections></Other>`},
+	{"error document", xmlHeader + `<Response><Errors><Error><Code>InternalError</Code><Message>oops</Message></Error></Errors><RequestID>r</RequestID></Response>`},
+	{"root of another action", xmlHeader + `<DescribeClientVpnEndpointsResponse><nextToken>x</nextToken></DescribeClientVpnEndpointsResponse>`},
+	{"trailing bytes", conns(`<nextToken>x</nextToken>`) + "<garbage & \x00"},
+	{"second root", conns(``) + conns(``)[len(xmlHeader):]},
+	{"text after the root", conns(``) + "x"},
+	{"truncated", connItems(`<username>u</username>`)[:200]},
+	{"truncated after a page", connItems(`<username>u</username>`)[:len(connItems(`<username>u</username>`))-len(connectionsEnd)]},
+	{"empty body", ``},
+	{"white space only", " \n"},
+	{"prolog only", xmlHeader},
+	{"HTML", `<html><body>502 Bad Gateway</body></html>`},
+	{"not XML", `Service Unavailable`},
 }
 
 // TestFastDecodeCases checks the hand-written documents: XML the fast
@@ -412,12 +443,53 @@ func TestFastDecodeCases(t *testing.T) {
 			}
 		})
 	}
+	for _, c := range refusedCases {
+		t.Run("refused/"+c.name, func(t *testing.T) {
+			if err := checkAgainstSDK(t, []byte(c.body)); err == nil {
+				t.Fatal("fast decoder took it")
+			}
+			if _, err := checkedSDKDecode([]byte(c.body)); err == nil {
+				t.Fatal("the document check took it")
+			}
+		})
+	}
+}
+
+// TestRefuseTruncatedDocuments cuts documents at every offset: no cut
+// leaving more than white space out is taken by either decoder path.
+func TestRefuseTruncatedDocuments(t *testing.T) {
+	for _, body := range truncationSeeds() {
+		for n := range len(body) {
+			cut := []byte(body[:n])
+			if strings.TrimSpace(body[n:]) == "" {
+				continue // only white space is missing: still complete
+			}
+			if err := checkAgainstSDK(t, cut); err == nil {
+				t.Fatalf("the fast decoder takes %q cut at %d", body, n)
+			}
+			if _, err := checkedSDKDecode(cut); err == nil {
+				t.Fatalf("the document check takes %q cut at %d", body, n)
+			}
+		}
+	}
+}
+
+// truncationSeeds are documents with one of each construct (entities,
+// CDATA, comments, prefixes, attributes) to cut anywhere.
+func truncationSeeds() []string {
+	return []string{
+		connItems(fullConnection) + "\n",
+		connItems(`<username>o&apos;neil &amp; <![CDATA[a<b>]]></username>`, `<!-- c --><ec2:x xmlns:ec2="urn:e">y</ec2:x>`),
+		conns(`<connections/><nextToken>a&amp;b</nextToken>`),
+	}
 }
 
 // FuzzFastDecode: on any input the fast decoder must not panic, and
-// whatever it takes it must decode as the SDK does (what it does not take
-// goes to the SDK). The seed corpus is the fake's pages (the small ones),
-// the hand-written cases and some random documents.
+// whatever it takes the document check must take and the SDK must decode
+// the same way (what it does not take goes to the check and the SDK). The
+// seed corpus is the fake's pages (the small ones), the hand-written cases
+// (refused ones too), every truncation of a few documents, and some random
+// documents. CI runs it for a few seconds (make fuzz-quick).
 func FuzzFastDecode(f *testing.F) {
 	for _, ds := range testDatasets() {
 		for _, body := range fakePages(f, ds) {
@@ -431,6 +503,21 @@ func FuzzFastDecode(f *testing.F) {
 	}
 	for _, c := range fallbackCases {
 		f.Add([]byte(c.body))
+	}
+	for _, c := range refusedCases {
+		f.Add([]byte(c.body))
+	}
+	// Every truncation of the shortest seed document, and every 17th of the
+	// others: TestRefuseTruncatedDocuments tries every one of them anyway,
+	// and a smaller corpus leaves the fuzzer's short run for fuzzing.
+	seeds := truncationSeeds()
+	slices.SortFunc(seeds, func(a, b string) int { return len(a) - len(b) })
+	for i, body := range seeds {
+		for n := 0; n < len(body); n++ {
+			if i == 0 || n%17 == 0 {
+				f.Add([]byte(body[:n]))
+			}
+		}
 	}
 	g := &docGen{r: mrand.New(mrand.NewPCG(3, 4))}
 	for range 20 {
@@ -463,10 +550,10 @@ func (c canned) Do(r *http.Request) (*http.Response, error) {
 }
 
 // TestFastDeserializerAnswersAsSDK runs whole DescribeClientVpnConnections
-// operations through clients with and without the fast decoders on canned
-// answers: results, errors (their text included) and the request id must
-// be the same, whether the fast decoder takes the answer or leaves it to
-// the SDK.
+// operations through clients with the fast decoders and with the SDK's
+// deserializer behind the document check, on canned answers: results,
+// errors (their text included) and the request id must be the same,
+// whether the fast decoder takes the answer or leaves it to the SDK.
 func TestFastDeserializerAnswersAsSDK(t *testing.T) {
 	type tc struct {
 		name string
@@ -478,7 +565,6 @@ func TestFastDeserializerAnswersAsSDK(t *testing.T) {
 		{"unparseable error answer", canned{status: 500, body: `oops`}},
 		{"read error", canned{status: 200, body: conns(`<nextToken>x</nextToken>`)[:100], readErr: errors.New("connection reset")}},
 		{"read error after the document", canned{status: 200, body: conns(`<nextToken>x</nextToken>`), readErr: errors.New("connection reset")}},
-		{"empty body", canned{status: 200}},
 		{"206", canned{status: 206, body: conns(`<nextToken>x</nextToken>`)}},
 	}
 	for _, c := range fastCases {
@@ -487,12 +573,21 @@ func TestFastDeserializerAnswersAsSDK(t *testing.T) {
 	for _, c := range fallbackCases {
 		cases = append(cases, tc{"fallback/" + c.name, canned{status: 200, body: c.body}})
 	}
+	for _, c := range refusedCases {
+		cases = append(cases, tc{"refused/" + c.name, canned{status: 200, body: c.body}})
+	}
+	// The reference: the SDK's deserializer behind the document check.
+	checked := func(o *ec2.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Deserialize.Insert(documentCheck{op: st.ID()}, "OperationDeserializer", middleware.After)
+		})
+	}
 	call := func(c tc, fast bool) (*ec2.DescribeClientVpnConnectionsOutput, error) {
 		opts := ec2.Options{Region: "us-east-1", Credentials: DummyCredentials(), HTTPClient: c.resp,
 			BaseEndpoint: aws.String("http://127.0.0.1:1"), RetryMaxAttempts: 1}
-		var optFns []func(*ec2.Options)
+		optFns := []func(*ec2.Options){checked}
 		if fast {
-			optFns = append(optFns, UseFastDecoders)
+			optFns = []func(*ec2.Options){UseFastDecoders}
 		}
 		client := ec2.New(opts, optFns...)
 		out, err := client.DescribeClientVpnConnections(context.Background(),
@@ -855,7 +950,7 @@ func (g *docGen) members(schema []member, depth int) {
 func (g *docGen) document() string {
 	g.b.Reset()
 	g.b.WriteString(g.pick(xmlHeader, "", `<?xml version="1.0"?>`))
-	root := g.pick("DescribeResponse", "R")
+	root := g.pick("DescribeClientVpnConnectionsResponse", "DescribeClientVpnConnectionsResponse", "DescribeClientVpnConnectionsResponse", "R")
 	g.open(root)
 	g.value("requestId")
 	top := []member{{"connections", 'l', connectionSchema}, {"nextToken", 's', nil}}

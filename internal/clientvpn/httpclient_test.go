@@ -16,8 +16,8 @@ import (
 )
 
 // TestReadOnlyBodyAvoidsCloseRace: with ReadOnlyBody, a thousand fast
-// sequential calls use one keep-alive connection and send one request
-// each; without it net/http dropped the connection every few dozen calls
+// sequential calls use one keep-alive connection (a few under load) and
+// send one request each; without it net/http dropped the connection every few dozen calls
 // (about 40 dials per 1,000 here) and sometimes sent a request twice.
 func TestReadOnlyBodyAvoidsCloseRace(t *testing.T) {
 	ds := ec2fake.SampleDataset(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
@@ -48,7 +48,12 @@ func TestReadOnlyBodyAvoidsCloseRace(t *testing.T) {
 	if got := len(fake.Requests()); got != n {
 		t.Errorf("%d requests logged, want %d", got, n)
 	}
-	if got := dials.Load(); got != 1 {
-		t.Errorf("%d connections dialled for %d sequential calls, want 1", got, n)
+	// One connection, give or take: on a loaded machine (GOMAXPROCS 1) the
+	// next call can find the pool empty while net/http's read loop is still
+	// handing the previous connection back after the body's EOF, and dial
+	// (measured: 2 dials in 1,000 calls under load). The race dropped a
+	// connection every few dozen calls.
+	if got := dials.Load(); got > 5 {
+		t.Errorf("%d connections dialled for %d sequential calls, want 1 (a few under load)", got, n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
@@ -90,8 +91,11 @@ func tolerate[T any](st *Stream[T], opts ScanOptions, fa *failedAccounts, at tar
 		}
 		at.region, endpoint = "", ""
 	}
-	st.tolerate(inAccount(at.account, err))
 	opts.warn(at.account, at.region, endpoint, err)
+	if endpoint != "" {
+		err = fmt.Errorf("%s: %w", endpoint, err)
+	}
+	st.tolerate(inAccount(at.account, err))
 }
 
 // tolerateUnreadable records the accounts known to fail as warnings.
@@ -121,29 +125,71 @@ type ConnectionScan struct {
 // Named endpoints must be readable: a failure ends the scan with its error.
 // With several accounts or regions in scope a named endpoint is asked for
 // in each, and NotFound from the ones it does not live in is expected: only
-// an endpoint no account's region knows is an error. Discovered ones are tolerated: a region whose endpoints cannot be listed,
-// or an endpoint that cannot be read, becomes a warning and the other rows
-// still come back, unless every region failed or opts.Strict is set. Then
-// the scan ends with an error naming every failure, after all were tried.
+// an endpoint no account's region knows is an error.
+//
+// Discovered endpoints follow the partial-failure rule (README, "When
+// reads fail"): an account that cannot be read, a region whose endpoints
+// cannot be listed, or an endpoint that cannot be read, becomes a warning
+// and the other rows still come back, as long as something was read: an
+// endpoint's connections, or a region's (empty) list of endpoints. When
+// nothing was, or opts.Strict is set, the scan ends with an error naming
+// the failures, after all were tried.
+//
+// A connection the API lists twice for one endpoint (by connectionId), or
+// an endpoint listed twice in one account's region, is returned once, with
+// a warning.
 func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts ScanOptions) *Stream[types.ClientVpnConnection] {
-	st := newStream[types.ClientVpnConnection](ctx, opts.Concurrency)
+	return scanPerEndpoint(ctx, src, scan.Accounts, scan.Regions, scan.EndpointIDs, opts, perEndpoint[types.ClientVpnConnection]{
+		op: "DescribeClientVpnConnections", what: "connection",
+		id: func(c *types.ClientVpnConnection) *string { return c.ConnectionId },
+		fetch: func(ctx context.Context, at target, endpoint string, page func([]types.ClientVpnConnection) error) error {
+			return src.Connections(ctx, ConnectionQuery{
+				AccountID: at.account, Region: at.region, EndpointID: endpoint,
+				ConnectionIDs: scan.ConnectionIDs, Usernames: scan.Usernames,
+			}, page)
+		},
+	})
+}
+
+// perEndpoint says how scanPerEndpoint reads one endpoint's listing.
+type perEndpoint[T any] struct {
+	op, what string // the API operation, and what it lists, for warnings
+	// id identifies an item, to return an item listed twice once (nil:
+	// the items have no id of their own, and are all kept).
+	id    func(*T) *string
+	fetch func(ctx context.Context, at target, endpoint string, page func([]T) error) error
+}
+
+// scanPerEndpoint is the scan of a listing that the API answers per
+// endpoint (connections, authorization rules): the named endpoints in
+// every account's region in scope, or every endpoint each one lists.
+// Failures are handled as ScanConnections documents.
+func scanPerEndpoint[T any](ctx context.Context, src interface {
+	Endpoints(ctx context.Context, q EndpointQuery, page func([]types.ClientVpnEndpoint) error) error
+}, accountIDs, regions, endpointIDs []string, opts ScanOptions, each perEndpoint[T]) *Stream[T] {
+	st := newStream[T](ctx, opts.Concurrency)
 	tolerateUnreadable(st, opts)
-	all := targets(scan.Accounts, scan.Regions)
+	all := targets(accountIDs, regions)
 	var mu sync.Mutex
 	notFound := map[string][]error{} // named endpoint -> NotFound errors, one per target
 	unreached := map[string]int{}    // named endpoint -> targets whose account failed
+	var readOK atomic.Int64          // reads that succeeded: endpoints, and regions without endpoints
 	var fa failedAccounts
 	read := func(at target, endpoint string, named bool) {
 		opts.Progress.addEndpoints(1)
 		st.spawn(func(ctx context.Context) {
 			defer opts.Progress.addDone(1)
-			q := ConnectionQuery{AccountID: at.account, Region: at.region, EndpointID: endpoint, ConnectionIDs: scan.ConnectionIDs, Usernames: scan.Usernames}
-			err := src.Connections(ctx, q, func(items []types.ClientVpnConnection) error {
+			seen := dedupe[T]{id: each.id}
+			err := each.fetch(ctx, at, endpoint, func(items []T) error {
+				items = seen.drop(items)
 				opts.Progress.addRows(len(items))
-				return st.emit(Page[types.ClientVpnConnection]{AccountID: at.account, Region: at.region, EndpointID: endpoint, Items: items})
+				return st.emit(Page[T]{AccountID: at.account, Region: at.region, EndpointID: endpoint, Items: items})
 			})
+			seen.warn(opts, at, endpoint, each.op, each.what)
 			switch {
-			case err == nil || ctx.Err() != nil:
+			case err == nil:
+				readOK.Add(1)
+			case ctx.Err() != nil:
 			case named && len(all) > 1 && isEndpointNotFound(err):
 				mu.Lock()
 				notFound[endpoint] = append(notFound[endpoint], err)
@@ -154,51 +200,123 @@ func ScanConnections(ctx context.Context, src Source, scan ConnectionScan, opts 
 				mu.Unlock()
 				tolerate(st, opts, &fa, at, endpoint, err)
 			case named:
-				_ = st.emit(Page[types.ClientVpnConnection]{AccountID: at.account, Region: at.region, EndpointID: endpoint, Err: err})
+				_ = st.emit(Page[T]{AccountID: at.account, Region: at.region, EndpointID: endpoint, Err: err})
 			default:
 				tolerate(st, opts, &fa, at, endpoint, err)
 			}
 		})
 	}
-	var targetsFailed atomic.Int64
-	if len(scan.EndpointIDs) > 0 {
+	if len(endpointIDs) > 0 {
 		for _, at := range all {
-			for _, endpoint := range scan.EndpointIDs {
+			for _, endpoint := range endpointIDs {
 				read(at, endpoint, true)
 			}
 		}
 	} else {
 		for _, at := range all {
 			st.spawn(func(ctx context.Context) {
+				seen := dedupe[types.ClientVpnEndpoint]{id: func(e *types.ClientVpnEndpoint) *string { return e.ClientVpnEndpointId }}
+				found := 0
 				err := src.Endpoints(ctx, EndpointQuery{AccountID: at.account, Region: at.region}, func(items []types.ClientVpnEndpoint) error {
-					for _, e := range items {
+					for _, e := range seen.drop(items) {
 						if e.ClientVpnEndpointId != nil {
+							found++
 							read(at, *e.ClientVpnEndpointId, false)
 						}
 					}
 					return nil
 				})
-				if err != nil && ctx.Err() == nil {
-					targetsFailed.Add(1)
+				seen.warn(opts, at, "", "DescribeClientVpnEndpoints", "endpoint")
+				switch {
+				case err == nil && found == 0:
+					readOK.Add(1)
+				case err != nil && ctx.Err() == nil:
 					tolerate(st, opts, &fa, at, "", err)
 				}
 			})
 		}
 	}
 	st.finish(func(failures []error) error {
-		for _, endpoint := range scan.EndpointIDs {
+		for _, endpoint := range endpointIDs {
 			if errs := notFound[endpoint]; len(errs) > 0 && len(errs)+unreached[endpoint] == len(all) {
 				return fmt.Errorf("%s exists in none of the %s in scope (%s): %w",
-					endpoint, scopeNoun(scan.Accounts), strings.Join(scan.Regions, ", "), errs[0])
+					endpoint, scopeNoun(accountIDs), strings.Join(regions, ", "), errs[0])
 			}
 		}
-		allFailed := len(scan.EndpointIDs) == 0 && len(all) > 0 && targetsFailed.Load() == int64(len(all))
-		if len(failures) > 0 && (opts.Strict || allFailed) {
-			return joinFailures(failures)
-		}
-		return nil
+		return failuresError(failures, opts.Strict, readOK.Load() == 0)
 	})
 	return st
+}
+
+// failuresError is the error a scan with tolerated failures ends with:
+// none while something was read and the scan is not strict.
+func failuresError(failures []error, strict, nothingRead bool) error {
+	switch {
+	case len(failures) == 0:
+		return nil
+	case nothingRead:
+		return fmt.Errorf("nothing could be read: %w", joinFailures(failures))
+	case strict:
+		return joinFailures(failures)
+	}
+	return nil
+}
+
+// dedupe drops the items of one listing whose id an earlier item had.
+type dedupe[T any] struct {
+	id    func(*T) *string
+	seen  map[string]struct{}
+	count int    // items dropped
+	first string // the first id dropped
+}
+
+// drop returns items without the ones seen before (all of them when id is
+// nil); items itself is not changed (it may be a page the cache holds).
+func (d *dedupe[T]) drop(items []T) []T {
+	if d.id == nil {
+		return items
+	}
+	if d.seen == nil {
+		d.seen = make(map[string]struct{}, len(items))
+	}
+	var kept []T
+	for i := range items {
+		id := d.id(&items[i])
+		if id == nil {
+			if kept != nil {
+				kept = append(kept, items[i])
+			}
+			continue
+		}
+		if _, dup := d.seen[*id]; !dup {
+			// A copy: the key must not keep the page's memory alive.
+			d.seen[strings.Clone(*id)] = struct{}{}
+			if kept != nil {
+				kept = append(kept, items[i])
+			}
+			continue
+		}
+		if d.count == 0 {
+			d.first = *id
+		}
+		d.count++
+		if kept == nil {
+			kept = append(make([]T, 0, len(items)-1), items[:i]...)
+		}
+	}
+	if kept == nil {
+		return items
+	}
+	return kept
+}
+
+// warn records a warning if any item was dropped.
+func (d *dedupe[T]) warn(opts ScanOptions, at target, endpoint, op, what string) {
+	if d.count == 0 || opts.Warn == nil {
+		return
+	}
+	opts.Warn(Warning{Time: time.Now().UTC(), AccountID: at.account, Region: at.region, EndpointID: endpoint, Operation: op, Message: shorten(fmt.Sprintf(
+		"the API listed %d %s(s) again (first %s); each is returned once", d.count, what, d.first))})
 }
 
 // EndpointScan is what one scan of client_vpn_endpoints fetches.
@@ -217,12 +335,13 @@ type EndpointScan struct {
 
 // ScanEndpoints lists the endpoints of scan, one task per region. A region
 // that fails is tolerated as in ScanConnections, unless every region failed
-// or opts.Strict is set.
+// or opts.Strict is set; an endpoint listed twice is returned once, with a
+// warning.
 func ScanEndpoints(ctx context.Context, src Source, scan EndpointScan, opts ScanOptions) *Stream[types.ClientVpnEndpoint] {
 	st := newStream[types.ClientVpnEndpoint](ctx, opts.Concurrency)
 	tolerateUnreadable(st, opts)
 	all := targets(scan.Accounts, scan.Regions)
-	var targetsFailed atomic.Int64
+	var readOK atomic.Int64 // accounts' regions listed
 	var fa failedAccounts
 	for _, at := range all {
 		st.spawn(func(ctx context.Context) {
@@ -232,24 +351,24 @@ func ScanEndpoints(ctx context.Context, src Source, scan EndpointScan, opts Scan
 			} else {
 				q.EndpointIDFilter = scan.EndpointIDs
 			}
+			seen := dedupe[types.ClientVpnEndpoint]{id: func(e *types.ClientVpnEndpoint) *string { return e.ClientVpnEndpointId }}
 			err := src.Endpoints(ctx, q, func(items []types.ClientVpnEndpoint) error {
-				return st.emit(Page[types.ClientVpnEndpoint]{AccountID: at.account, Region: at.region, Items: items})
+				return st.emit(Page[types.ClientVpnEndpoint]{AccountID: at.account, Region: at.region, Items: seen.drop(items)})
 			})
+			seen.warn(opts, at, "", "DescribeClientVpnEndpoints", "endpoint")
 			switch {
-			case err == nil || ctx.Err() != nil:
+			case err == nil:
+				readOK.Add(1)
+			case ctx.Err() != nil:
 			case len(q.EndpointIDs) > 0:
 				_ = st.emit(Page[types.ClientVpnEndpoint]{AccountID: at.account, Region: at.region, Err: err})
 			default:
-				targetsFailed.Add(1)
 				tolerate(st, opts, &fa, at, "", err)
 			}
 		})
 	}
 	st.finish(func(failures []error) error {
-		if len(failures) > 0 && (opts.Strict || targetsFailed.Load() == int64(len(all))) {
-			return joinFailures(failures)
-		}
-		return nil
+		return failuresError(failures, opts.Strict, readOK.Load() == 0)
 	})
 	return st
 }

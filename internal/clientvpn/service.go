@@ -41,14 +41,25 @@ type Config struct {
 	// Isolated ignores every AWS setting of the environment and the shared
 	// files (the demo).
 	Isolated bool
-	// MaxAttempts per request, retries included (default 5). Throttling
-	// (RequestLimitExceeded) is retried with exponential backoff.
+	// MaxAttempts per request, retries included, for failures other than
+	// throttling (default 5; a request that timed out is tried twice).
+	// Throttling (RequestLimitExceeded) is retried with backoff until
+	// Settings.StallTimeout passes without progress.
 	MaxAttempts int
 	// MaxBackoff caps the wait between attempts (default 20s).
 	MaxBackoff time.Duration
 	// RequestTimeout bounds each HTTP attempt (default 20s; connecting
 	// alone is bounded at 5s).
 	RequestTimeout time.Duration
+	// Limiter, when set, is shared with other Services (the limits are per
+	// account+region and process-wide); default: one of this Service's own.
+	Limiter *accounts.Limiter
+	// AccountID keys the default account's share of the Limiter ("": the
+	// configuration's own account), so that Services of different default
+	// accounts sharing a Limiter are limited per account+region (the bench
+	// does). The accounts of a scope of profiles or an organization are
+	// keyed by their own ids.
+	AccountID string
 }
 
 // Settings can change while the process runs (the vpnsql_config SQL
@@ -57,10 +68,17 @@ type Settings struct {
 	// Regions a query covers when it binds none. Empty: the AWS
 	// configuration's region. "*": every region enabled for the account.
 	Regions []string
-	// Concurrency bounds the requests one scan keeps in flight (default 8;
-	// EC2's request-rate limits are per account and region, so more mostly
-	// buys throttling).
+	// Concurrency bounds the requests in flight in the whole process
+	// (default 64). A scan also runs at most this many tasks.
 	Concurrency int
+	// RegionConcurrency bounds the requests in flight to one account in one
+	// region (default 8; EC2's request-rate limits are per account and
+	// region, so more mostly buys throttling). A scan runs at most this
+	// many tasks per region in scope.
+	RegionConcurrency int
+	// StallTimeout: a request throttled for this long, while its account
+	// and region answered nothing but throttles, fails (default 5m).
+	StallTimeout time.Duration
 	// CacheTTL keeps identical fetches this long (default 30s; 0: off).
 	CacheTTL time.Duration
 	// Strict makes a failing account, region or endpoint fail the query
@@ -75,10 +93,12 @@ type Settings struct {
 
 // Defaults of Config and Settings; the CLI shows them in --help.
 const (
-	DefaultMaxAttempts    = 5
-	DefaultConcurrency    = 8
-	DefaultCacheTTL       = 30 * time.Second
-	defaultRequestTimeout = 20 * time.Second
+	DefaultMaxAttempts       = accounts.DefaultMaxAttempts
+	DefaultConcurrency       = accounts.DefaultConcurrency
+	DefaultRegionConcurrency = accounts.DefaultRegionConcurrency
+	DefaultStallTimeout      = accounts.DefaultStallTimeout
+	DefaultCacheTTL          = 30 * time.Second
+	defaultRequestTimeout    = 20 * time.Second
 	// pageSize is the largest MaxResults the API accepts.
 	pageSize = 1000
 )
@@ -93,6 +113,7 @@ type Service struct {
 	clients  map[string]*ec2.Client
 	owners   map[string]string // region/endpoint -> owning account, in a scope of several
 	settings Settings
+	limiter  *accounts.Limiter
 
 	cache    cache
 	warnings warnings
@@ -117,8 +138,12 @@ func New(cfg Config) *Service {
 	case cfg.CacheTTL < 0:
 		cfg.CacheTTL = 0
 	}
-	s := &Service{cfg: cfg, clients: map[string]*ec2.Client{}, owners: map[string]string{}, settings: cfg.Settings}
+	s := &Service{cfg: cfg, clients: map[string]*ec2.Client{}, owners: map[string]string{}, limiter: cfg.Limiter}
+	if s.limiter == nil {
+		s.limiter = accounts.NewLimiter(accounts.Limits{})
+	}
 	s.scope = s.newScope(cfg.Settings)
+	s.UpdateSettings(func(set *Settings) { *set = cfg.Settings })
 	return s
 }
 
@@ -173,9 +198,22 @@ func (s *Service) UpdateSettings(change func(*Settings)) {
 	if s.settings.Concurrency <= 0 {
 		s.settings.Concurrency = DefaultConcurrency
 	}
+	if s.settings.RegionConcurrency <= 0 {
+		s.settings.RegionConcurrency = DefaultRegionConcurrency
+	}
+	if s.settings.StallTimeout <= 0 {
+		s.settings.StallTimeout = DefaultStallTimeout
+	}
 	if s.settings.CacheTTL < 0 {
 		s.settings.CacheTTL = 0
 	}
+	s.limiter.SetLimits(accounts.Limits{
+		RegionConcurrency: s.settings.RegionConcurrency,
+		Concurrency:       s.settings.Concurrency,
+		StallTimeout:      s.settings.StallTimeout,
+		MaxAttempts:       s.cfg.MaxAttempts,
+		MaxBackoff:        s.cfg.MaxBackoff,
+	})
 }
 
 // Progress counts endpoints and rows of every scan of this Service.
@@ -212,6 +250,7 @@ func (s *Service) ScanConnections(ctx context.Context, scan ConnectionScan) (*St
 	if err != nil {
 		return nil, err
 	}
+	opts.Concurrency = s.scanTasks(len(scan.Accounts) * len(scan.Regions))
 	return ScanConnections(ctx, s, scan, opts), nil
 }
 
@@ -221,7 +260,16 @@ func (s *Service) ScanEndpoints(ctx context.Context, scan EndpointScan) (*Stream
 	if err != nil {
 		return nil, err
 	}
+	opts.Concurrency = s.scanTasks(len(scan.Accounts) * len(scan.Regions))
 	return ScanEndpoints(ctx, s, scan, opts), nil
+}
+
+// scanTasks bounds a scan of that many (account, region) pairs to
+// RegionConcurrency tasks per pair and Concurrency in all: more would only
+// wait for the limiter's slots, each holding a page in memory.
+func (s *Service) scanTasks(pairs int) int {
+	set := s.Settings()
+	return min(set.Concurrency, set.RegionConcurrency*max(1, pairs))
 }
 
 // resolve replaces the bound accounts and regions of a scan (empty: all in
@@ -276,6 +324,13 @@ func (s *Service) client(ctx context.Context, accountID, region string) (*ec2.Cl
 	if c, ok := s.clients[key]; ok && scope == s.scope {
 		return c, nil
 	}
+	// Retries, throttling and concurrency per account+region.
+	cfg = cfg.Copy()
+	limitKey := accountID
+	if limitKey == "" {
+		limitKey = s.cfg.AccountID
+	}
+	s.limiter.Apply(&cfg, limitKey, region)
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		UseFastDecoders(o)
 		if e := scope.BaseEndpoint(); e != nil {
@@ -298,8 +353,8 @@ type APIError struct {
 	Region    string
 	Operation string
 	Code      string // the AWS error code, e.g. InvalidClientVpnEndpointId.NotFound
-	Message   string
-	Status    int // HTTP status, 0 when no response arrived
+	Message   string // one line of at most maxMessage bytes
+	Status    int    // HTTP status, 0 when no response arrived
 	Err       error
 }
 
@@ -344,5 +399,8 @@ func apiError(region, op string, err error) error {
 			e.Message = oe.Err.Error()
 		}
 	}
+	// A server's message can be a megabyte or span lines; users get one
+	// line, and the warnings table a bounded one.
+	e.Message = shorten(e.Message)
 	return e
 }

@@ -116,16 +116,21 @@ func (st *Stream[T]) Close() {
 	<-st.done
 }
 
-// joinFailures is the one-line error of a scan whose every region failed,
-// or of a strict scan with any failure.
+// joinFailures is the one-line error of a scan whose failures are fatal:
+// the first few in full, then how many more.
 func joinFailures(failures []error) error {
+	const shown = 3
 	if len(failures) == 1 {
 		return failures[0]
 	}
-	format := fmt.Sprintf("%d calls failed: ", len(failures)) + strings.Repeat("%w; ", len(failures))
-	args := make([]any, len(failures))
-	for i, f := range failures {
-		args[i] = f
+	n := min(len(failures), shown)
+	format := fmt.Sprintf("%d calls failed: ", len(failures)) + strings.TrimSuffix(strings.Repeat("%w; ", n), "; ")
+	args := make([]any, n)
+	for i := range n {
+		args[i] = failures[i]
 	}
-	return fmt.Errorf(strings.TrimSuffix(format, "; "), args...)
+	if len(failures) > shown {
+		format += fmt.Sprintf("; and %d more (see vpnsql_warnings)", len(failures)-shown)
+	}
+	return fmt.Errorf(format, args...)
 }

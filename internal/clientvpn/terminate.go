@@ -68,11 +68,12 @@ type ConnectionStatus struct {
 // dryRunOperation is the code of the API's "would have succeeded" answer.
 const dryRunOperation = "DryRunOperation"
 
-// Terminate calls TerminateClientVpnConnections once (throttling is
-// retried by the SDK's standard retryer), signed by the account that owns
-// the endpoint: with several accounts in scope, each is asked
-// (DescribeClientVpnEndpoints for that id in that region) and only the one
-// owner may sign; no owner or several is an error and nothing is sent. After a real terminate succeeds,
+// Terminate calls TerminateClientVpnConnections once (a throttled call,
+// which changed nothing, is retried as every call is: accounts.Limiter),
+// signed by the account that owns the endpoint: with several accounts in
+// scope, each is asked (DescribeClientVpnEndpoints for that id in that
+// region) and only the one owner may sign; no owner or several is an error
+// and nothing is sent. After a real terminate succeeds,
 // the cached connections of that endpoint are dropped, so the next SELECT
 // shows the new status. A failure is an *APIError carrying the AWS code.
 //
@@ -84,8 +85,8 @@ func (s *Service) Terminate(ctx context.Context, req TerminateRequest) (*Termina
 	if req.Region == "" || req.EndpointID == "" || (req.ConnectionID == "") == (req.Username == "") {
 		return nil, errors.New("internal error: a terminate needs a region, an endpoint, and a connection id or a username")
 	}
-	if req.AccountID == "" && s.Scope().Multi() {
-		owner, err := s.endpointOwner(ctx, req.Region, req.EndpointID)
+	if req.AccountID == "" {
+		owner, err := s.EndpointOwner(ctx, req.Region, req.EndpointID)
 		if err != nil {
 			return nil, err
 		}
@@ -119,15 +120,20 @@ func (s *Service) Terminate(ctx context.Context, req TerminateRequest) (*Termina
 	return &TerminateResult{AccountID: req.AccountID, Answer: terminateAnswer(req.EndpointID, out)}, nil
 }
 
-// endpointOwner finds the one account in scope that has endpointID in
-// region. Any account that cannot answer makes ownership unknown: an
-// error, so that nothing is sent on a guess.
+// EndpointOwner finds the one account in scope that has endpointID in
+// region ("" with one account in scope: the default one, asked nothing).
+// Any account that cannot answer makes ownership unknown: an error, so
+// that nothing is sent on a guess. Callers that record a terminate before
+// sending it ask first, so that the record names the account.
 //
 // Endpoint ids are unique across AWS, so an owner found is kept for the
 // life of the scope: a bulk terminate asks once per endpoint, not once per
 // row.
-func (s *Service) endpointOwner(ctx context.Context, region, endpointID string) (string, error) {
+func (s *Service) EndpointOwner(ctx context.Context, region, endpointID string) (string, error) {
 	scope := s.Scope()
+	if !scope.Multi() {
+		return "", nil
+	}
 	key := region + "/" + endpointID
 	s.mu.Lock()
 	owner, known := s.owners[key]
@@ -157,7 +163,7 @@ func (s *Service) findOwner(ctx context.Context, scope *accounts.Scope, region, 
 	var owners []string
 	for _, id := range ids {
 		err := s.fetchEndpoints(ctx, EndpointQuery{AccountID: id, Region: region, EndpointIDs: []string{endpointID}},
-			func([]types.ClientVpnEndpoint) error { return nil })
+			func([]types.ClientVpnEndpoint, bool) error { return nil })
 		switch {
 		case err == nil:
 			owners = append(owners, id)

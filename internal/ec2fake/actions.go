@@ -7,15 +7,18 @@ import (
 )
 
 // actionFunc handles one action for a request already authenticated for
-// account and region. It validates everything first and honours DryRun last, so a dry
-// run answers DryRunOperation only when the real call would have succeeded.
+// account and region. It validates everything first and honours DryRun
+// last, so a dry run answers DryRunOperation only when the real call would
+// have succeeded; except TerminateClientVpnConnections, whose DryRun
+// checks the permission only, as EC2 documents.
 type actionFunc func(s *Server, account, region string, p url.Values, requestID string) ([]byte, *apiError)
 
 var actions = map[string]actionFunc{
-	"DescribeClientVpnConnections":  (*Server).describeConnections,
-	"DescribeClientVpnEndpoints":    (*Server).describeEndpoints,
-	"TerminateClientVpnConnections": (*Server).terminateConnections,
-	"DescribeRegions":               (*Server).describeRegions,
+	"DescribeClientVpnConnections":        (*Server).describeConnections,
+	"DescribeClientVpnEndpoints":          (*Server).describeEndpoints,
+	"DescribeClientVpnAuthorizationRules": (*Server).describeAuthorizationRules,
+	"TerminateClientVpnConnections":       (*Server).terminateConnections,
+	"DescribeRegions":                     (*Server).describeRegions,
 }
 
 const timeLayout = "2006-01-02 15:04:05"
@@ -172,6 +175,13 @@ func (s *Server) terminateConnections(account, region string, p url.Values, requ
 	if connID == "" && user == "" {
 		return nil, newError("MissingParameter", "The request must contain the parameter ConnectionId or Username")
 	}
+	// EC2 documents DryRun as a permission check only ("Checks whether you
+	// have the required permissions for the action, without actually making
+	// the request"): the fake answers it before looking at any id, so that
+	// nothing comes to rely on a dry run validating them.
+	if dryRun {
+		return nil, errDryRun()
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -200,9 +210,6 @@ func (s *Server) terminateConnections(account, region string, p url.Values, requ
 		if len(targets) == 0 {
 			return nil, newError("InvalidClientVpnConnection.UserNotFound", "The user '%s' does not have any active connections", user)
 		}
-	}
-	if dryRun {
-		return nil, errDryRun()
 	}
 
 	now := s.clock().UTC().Format(timeLayout)

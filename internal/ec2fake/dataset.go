@@ -51,6 +51,12 @@ type Endpoint struct {
 	SelfServicePortalURL string
 	SessionTimeoutHours  int
 	Connections          []*Connection
+	// Settings the security controls check. ClientConnectLambdaArn ""
+	// means no client-connect handler, LoginBannerText "" no banner.
+	DisconnectOnSessionTimeout bool
+	ClientConnectLambdaArn     string
+	LoginBannerText            string
+	AuthorizationRules         []*AuthorizationRule
 }
 
 // Tag is one key/value tag of an endpoint.
@@ -106,6 +112,13 @@ func (e *Endpoint) clone() *Endpoint {
 	c.AuthenticationTypes = slices.Clone(e.AuthenticationTypes)
 	c.Tags = slices.Clone(e.Tags)
 	c.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
+	if e.AuthorizationRules != nil {
+		c.AuthorizationRules = make([]*AuthorizationRule, len(e.AuthorizationRules))
+		for i, r := range e.AuthorizationRules {
+			rc := *r
+			c.AuthorizationRules[i] = &rc
+		}
+	}
 	if e.Connections != nil { // keep nil as nil, so copies compare equal
 		c.Connections = make([]*Connection, len(e.Connections))
 		for i, cn := range e.Connections {

@@ -1,16 +1,17 @@
 // Package ec2fake is a fake Amazon EC2 endpoint for the Client VPN calls
 // vpnsql makes: an http.Handler speaking the EC2 Query protocol (API version
 // 2016-11-15) for DescribeClientVpnConnections, DescribeClientVpnEndpoints,
-// TerminateClientVpnConnections and DescribeRegions, plus what reading
-// several accounts needs: STS GetCallerIdentity and AssumeRole (Query
-// protocol, sts.go) and Organizations ListAccounts (JSON 1.1, pages of at
-// most 20 with State and Status, organizations.go). One handler routes by
-// the SigV4 signing service of the credential scope and X-Amz-Target, and
-// tells accounts apart by access key (accounts.go): a dataset without
-// Accounts has one account that every key signs for; with Accounts, each
-// account's AccessKey and the keys AssumeRole issued sign for their
-// account, and each request in the log carries its service and account.
-// Tests drive it through
+// DescribeClientVpnAuthorizationRules, TerminateClientVpnConnections and
+// DescribeRegions, plus what reading several accounts needs: STS
+// GetCallerIdentity and AssumeRole (Query protocol, sts.go) and
+// Organizations ListAccounts (JSON 1.1, pages of at most 20 with State and
+// Status, organizations.go). One handler routes by the SigV4 signing
+// service of the credential scope and X-Amz-Target (CloudWatch Logs,
+// logs.go), and tells accounts apart by access key (accounts.go): a
+// dataset without Accounts has one account that every key signs for; with
+// Accounts, each account's AccessKey and the keys AssumeRole issued sign
+// for their account, and each request in the log carries its service and
+// account. Tests drive it through
 // the real aws-sdk-go-v2 client and the real aws CLI over 127.0.0.1, and the
 // product's --demo mode serves SampleDataset from it. It is a server, not a
 // mock: clients see only what goes over the wire.
@@ -42,9 +43,12 @@
 //   - Pagination: MaxResults 5..1000 (pages of 1000 when absent), opaque
 //     NextToken bound to the query that issued it, no nextToken on the last
 //     page. Filters: connection-id and username for connections, endpoint-id
-//     and transport-protocol for endpoints; values OR'ed, filters AND'ed.
+//     and transport-protocol for endpoints, description, destination-cidr
+//     and group-id for authorization rules; values OR'ed, filters AND'ed.
 //   - DryRun: a request that would succeed answers 412 DryRunOperation and
-//     changes nothing; an invalid one answers its real error.
+//     changes nothing; an invalid one answers its real error. A terminate's
+//     DryRun checks the permission only (as EC2 documents): it answers
+//     DryRunOperation whatever the ids.
 //   - Terminate: by ConnectionId, or by Username (at most 5 of the user's
 //     active or failed-to-terminate connections per call); the response reports previous and
 //     current ("terminating") status.
@@ -61,8 +65,10 @@
 //     connections that ended more than 60 minutes ago (the sample has none),
 //     and Timestamp is the dataset's value, not the time of the call.
 //   - Only the members vpnsql reads are modelled; authentication option
-//     details (certificate chain ARN, directory id, SAML provider ARN) and
-//     clientConnectOptions are synthesised from the endpoint. DescribeRegions
+//     details (certificate chain ARN, directory id, SAML provider ARN) are
+//     synthesised from the endpoint; clientConnectOptions and
+//     clientLoginBannerOptions come from ClientConnectLambdaArn and
+//     LoginBannerText. DescribeRegions
 //     lists only Dataset.Regions, all "opt-in-not-required", and ignores
 //     AllRegions. Version is not checked.
 //
@@ -71,9 +77,18 @@
 // Every request is logged (Requests, ResetLog) with its action, region,
 // parameters, status and error code. MaxInFlight reports peak concurrency.
 // SetLatency delays answers (a request whose client gives up is dropped and
-// logged with Status 0), SetThrottleEvery answers every k-th request 503
+// logged with Status 0), SetTokenBucket gives every account+region (the
+// account is the access key) EC2's token bucket of an action class
+// (SetEC2TokenBuckets: AWS's sizes; SetOtherAutomation: other callers
+// draining it), whose empty bucket answers 503 RequestLimitExceeded;
+// SetThrottleEvery answers every k-th request 503
 // RequestLimitExceeded, SetRegionFault makes one region answer a given
-// error. Start listens on 127.0.0.1 only.
+// error. AddFault (faults.go) spoils chosen answers (by action, endpoint,
+// page, number of times) the way broken servers and proxies do: an error
+// with a huge or multi-line message, an error document or a truncated or
+// non-XML body with status 200, a nextToken sending the client back to an
+// earlier page, a page repeating the previous page's last row. InFlight
+// reports the requests being handled. Start listens on 127.0.0.1 only.
 //
 // SDK clients of the fake should wrap their HTTP client with
 // clientvpn.ReadOnlyBody, as the product does: over plain HTTP a fast

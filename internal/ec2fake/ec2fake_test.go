@@ -361,12 +361,19 @@ func TestDryRun(t *testing.T) {
 		t.Error("a dry-run terminate changed the dataset")
 	}
 
-	// An invalid request answers its real error, not DryRunOperation.
-	_, err := c.TerminateClientVpnConnections(ctx, &ec2.TerminateClientVpnConnectionsInput{ClientVpnEndpointId: aws.String(small.ID), Username: aws.String("nobody"), DryRun: yes})
-	if code, _, _ := apiError(t, err); code != "InvalidClientVpnConnection.UserNotFound" {
-		t.Errorf("dry run of invalid terminate: %s", code)
+	// A terminate's DryRun checks the permission only, as EC2 documents:
+	// unknown ids answer DryRunOperation too.
+	for _, in := range []*ec2.TerminateClientVpnConnectionsInput{
+		{ClientVpnEndpointId: aws.String(small.ID), Username: aws.String("nobody"), DryRun: yes},
+		{ClientVpnEndpointId: aws.String("cvpn-endpoint-00000000000000000"), ConnectionId: aws.String("cvpn-connection-00000000000000000"), DryRun: yes},
+	} {
+		_, err := c.TerminateClientVpnConnections(ctx, in)
+		if code, _, _ := apiError(t, err); code != "DryRunOperation" {
+			t.Errorf("dry run of a terminate of unknown ids: %s", code)
+		}
 	}
-	_, err = c.DescribeClientVpnConnections(ctx, &ec2.DescribeClientVpnConnectionsInput{ClientVpnEndpointId: aws.String("cvpn-endpoint-00000000000000000"), DryRun: yes})
+	// Other actions still validate first.
+	_, err := c.DescribeClientVpnConnections(ctx, &ec2.DescribeClientVpnConnectionsInput{ClientVpnEndpointId: aws.String("cvpn-endpoint-00000000000000000"), DryRun: yes})
 	if code, _, _ := apiError(t, err); code != "InvalidClientVpnEndpointId.NotFound" {
 		t.Errorf("dry run of invalid describe: %s", code)
 	}
@@ -526,9 +533,16 @@ func TestEndpointsRoundTrip(t *testing.T) {
 				ConnectionLogEnabled: aws.ToBool(g.ConnectionLogOptions.Enabled), CloudwatchLogGroup: aws.ToString(g.ConnectionLogOptions.CloudwatchLogGroup),
 				CloudwatchLogStream: aws.ToString(g.ConnectionLogOptions.CloudwatchLogStream), Tags: tags, SecurityGroupIDs: g.SecurityGroupIds,
 				VpcID: aws.ToString(g.VpcId), SelfServicePortalURL: aws.ToString(g.SelfServicePortalUrl), SessionTimeoutHours: int(aws.ToInt32(g.SessionTimeoutHours)),
+				DisconnectOnSessionTimeout: aws.ToBool(g.DisconnectOnSessionTimeout),
+				ClientConnectLambdaArn:     aws.ToString(g.ClientConnectOptions.LambdaFunctionArn),
+				LoginBannerText:            aws.ToString(g.ClientLoginBannerOptions.BannerText),
+			}
+			if aws.ToBool(g.ClientConnectOptions.Enabled) != (w.ClientConnectLambdaArn != "") ||
+				aws.ToBool(g.ClientLoginBannerOptions.Enabled) != (w.LoginBannerText != "") {
+				t.Errorf("%s: client connect or login banner enabled wrongly: %+v %+v", w.ID, g.ClientConnectOptions, g.ClientLoginBannerOptions)
 			}
 			wc := *w
-			wc.Connections = nil
+			wc.Connections, wc.AuthorizationRules = nil, nil
 			if !reflect.DeepEqual(got, &wc) {
 				t.Errorf("%s:\n got %+v\nwant %+v", w.ID, got, &wc)
 			}

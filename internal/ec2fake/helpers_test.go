@@ -188,13 +188,3 @@ func describeAll(t *testing.T, c *ec2.Client, in *ec2.DescribeClientVpnConnectio
 	}
 	return out
 }
-
-func requestsFor(s *ec2fake.Server, action string) []ec2fake.Request {
-	var out []ec2fake.Request
-	for _, r := range s.Requests() {
-		if r.Action == action {
-			out = append(out, r)
-		}
-	}
-	return out
-}

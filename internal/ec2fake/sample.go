@@ -58,8 +58,10 @@ func (g *sampleGen) between(lo, hi time.Duration) time.Duration {
 //     and SampleContractorEndpoint with hand-written edge cases:
 //     certificate-only rows without username, unicode and XML-special
 //     usernames and common names, counters above 2^32, every status code,
-//     one common name used from two client IPs at the same time, a user
-//     with three concurrent active sessions, sessions longer than 24h;
+//     one certificate-only common name connected twice at the same time,
+//     one common name used by two usernames, multi-valued posture sets,
+//     a user with three concurrent active sessions, sessions longer than
+//     24h;
 //   - eu-west-1: SampleNoLoggingEndpoint (connection logging off) and a
 //     small tcp endpoint; ap-southeast-2: a federated udp endpoint and a
 //     certificate-only tcp one.
@@ -109,6 +111,7 @@ func SampleDataset(now time.Time) *Dataset {
 	g.generate(partners, 6, 0, false)
 
 	ds.Endpoints = []*Endpoint{big, empty, contractors, eu, euDev, syd, partners}
+	addSecuritySettings(ds)
 	return ds
 }
 
@@ -232,10 +235,18 @@ func (g *sampleGen) generate(e *Endpoint, n, users int, withUser bool) {
 		c.EgressBytes = secs * uint64(g.rng.IntN(15000)+200)
 		c.IngressPackets = c.IngressBytes / uint64(g.rng.IntN(900)+400)
 		c.EgressPackets = c.EgressBytes / uint64(g.rng.IntN(900)+200)
+		// A client connect handler may return several statuses; the
+		// values are the handler's own (AWS fixes none), so the sample
+		// mixes a verdict with extra tags, as real handlers do.
 		switch g.rng.IntN(10) {
 		case 0, 1, 2:
 		case 3:
 			c.PostureComplianceStatusSet = []string{"non-compliant"}
+			if i%2 == 0 {
+				c.PostureComplianceStatusSet = append(c.PostureComplianceStatusSet, "os-outdated")
+			}
+		case 4, 5:
+			c.PostureComplianceStatusSet = []string{"compliant", "mdm-enrolled"}
 		default:
 			c.PostureComplianceStatusSet = []string{"compliant"}
 		}
@@ -276,7 +287,7 @@ func (g *sampleGen) edgeCases(e *Endpoint) {
 	// XML-special characters in username and common name.
 	add(`o'neil & "sons" <ltd>`, `CN=<dev> & "ops" 'box'`, "10.120.0.4", "active", "", 2*h, 0, 5_242_880, 1_048_576, "compliant")
 	// Three concurrent active sessions of one user, one with counters > 2^32.
-	add("dana.scully", "dana.scully.vpn.example.com", "10.120.0.5", "active", "", 9*h, 0, 6_442_450_944, 5_368_709_120, "compliant")
+	add("dana.scully", "dana.scully.vpn.example.com", "10.120.0.5", "active", "", 9*h, 0, 6_442_450_944, 5_368_709_120, "compliant", "mdm-enrolled")
 	add("dana.scully", "dana.scully.vpn.example.com", "10.120.0.6", "active", "", 4*h, 0, 901_775_360, 104_857_600, "compliant")
 	add("dana.scully", "dana.scully.vpn.example.com", "10.120.0.7", "active", "", 25*m, 0, 31_457_280, 4_194_304, "non-compliant")
 	// One certificate (common name) used from two client IPs at the same
@@ -284,12 +295,14 @@ func (g *sampleGen) edgeCases(e *Endpoint) {
 	add("", "build-agent.ci.example.com", "10.120.0.8", "active", "", 5*h, 0, 2_147_483_648, 536_870_912)
 	add("", "build-agent.ci.example.com", "10.120.0.9", "active", "", 5*h, 0, 1_073_741_824, 268_435_456)
 	// A session older than a day with counters past 2^32.
-	add("fox.mulder", "fox.mulder.vpn.example.com", "10.120.0.10", "active", "", 50*h, 0, 21_474_836_480, 4_294_967_297, "compliant")
+	add("fox.mulder", "fox.mulder.vpn.example.com", "10.120.0.10", "active", "", 50*h, 0, 21_474_836_480, 4_294_967_297, "compliant", "mdm-enrolled", "disk-encrypted")
 	// The other status codes; terminated ones ended within the last hour.
-	add("walter.skinner", "walter.skinner.vpn.example.com", "10.120.0.11", "terminated", "Client disconnected", 3*h, 12*m, 52_428_800, 10_485_760, "compliant")
+	// walter.skinner and john.doggett use one certificate: shared by two
+	// people.
+	add("walter.skinner", "helpdesk-laptop.vpn.example.com", "10.120.0.11", "terminated", "Client disconnected", 3*h, 12*m, 52_428_800, 10_485_760, "compliant")
 	add("", "kiosk-07.lobby.example.com", "10.120.0.12", "terminated", "Session timeout", 26*h, 41*m, 4_404_019_200, 1_073_741_824)
-	add("john.doggett", "john.doggett.vpn.example.com", "10.120.0.13", "terminating", "", 6*h, 0, 104_857_600, 20_971_520, "compliant")
-	add("monica.reyes", "monica.reyes.vpn.example.com", "10.120.0.14", "failed-to-terminate", "Failed to terminate the connection", 8*h, 0, 209_715_200, 41_943_040, "non-compliant")
+	add("john.doggett", "helpdesk-laptop.vpn.example.com", "10.120.0.13", "terminating", "", 6*h, 0, 104_857_600, 20_971_520, "compliant")
+	add("monica.reyes", "monica.reyes.vpn.example.com", "10.120.0.14", "failed-to-terminate", "Failed to terminate the connection", 8*h, 0, 209_715_200, 41_943_040, "non-compliant", "disk-unencrypted")
 	add("alex.krycek", "alex.krycek.vpn.example.com", "10.120.0.15", "active", "", 90*m, 0, 0, 0, "non-compliant")
 }
 

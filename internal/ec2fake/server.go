@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,10 +26,15 @@ type Server struct {
 	latency      time.Duration
 	throttleK    int
 	regionFaults map[string]string
+	faults       []*Fault // see faults.go
 	now          func() time.Time
+
+	buckets buckets // EC2's request token buckets (throttle.go)
 
 	logMu sync.Mutex
 	log   []Request
+
+	logs logStore // CloudWatch Logs (logs.go)
 
 	counter     atomic.Int64 // requests received since the last SetThrottleEvery
 	requestSeq  atomic.Int64 // for request ids
@@ -103,6 +109,10 @@ func (s *Server) ResetLog() {
 	s.maxInFlight.Store(s.inFlight.Load())
 }
 
+// InFlight is the number of requests being handled right now (an
+// abandoned one is logged before it stops counting).
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
+
 // MaxInFlight is the largest number of requests handled at the same time
 // since the server was created or the log last reset.
 func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
@@ -174,6 +184,10 @@ func signatureOf(r *http.Request) signature {
 // ServeHTTP answers one request, routed by the service it is signed for
 // (unsigned requests are EC2's, which refuses them).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_20140328.") {
+		s.serveLogs(w, r) // CloudWatch Logs, logs.go
+		return
+	}
 	// A request counts as in flight until its answer is written: once the
 	// client can have the answer, it may already be sending the next one.
 	n := s.inFlight.Add(1)
@@ -216,6 +230,8 @@ func (s *Server) serveEC2(w http.ResponseWriter, r *http.Request, sig signature,
 	latency, throttleK, fault := s.latency, s.throttleK, s.regionFaults[sig.region]
 	count := s.counter.Add(1) // under cfgMu, so SetThrottleEvery's reset is atomic with it
 	s.cfgMu.Unlock()
+	// A token is taken when the request arrives, as EC2 counts it.
+	throttled := sig.signed && s.overRateLimit(sig, entry.Account, action, params)
 
 	if latency > 0 {
 		t := time.NewTimer(latency)
@@ -229,7 +245,15 @@ func (s *Server) serveEC2(w http.ResponseWriter, r *http.Request, sig signature,
 	}
 
 	requestID := s.newRequestID()
-	body, err := s.answer(parseErr, action, entry.Account, sig, params, throttleK, count, fault, requestID)
+	injected, answerParams := s.pickFault(action, params)
+	var body []byte
+	var err *apiError
+	if throttled {
+		err = errThrottled()
+	} else {
+		body, err = s.answer(parseErr, action, entry.Account, sig, answerParams, throttleK, count, fault, requestID)
+	}
+	body, err = injected.spoil(body, err)
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	if err != nil {

@@ -140,12 +140,18 @@ func (w *xmlWriter) endpoint(e *Endpoint) {
 	w.optText("vpcId", e.VpcID)
 	w.optText("selfServicePortalUrl", e.SelfServicePortalURL)
 	w.open("clientConnectOptions")
-	w.boolean("enabled", false)
+	w.boolean("enabled", e.ClientConnectLambdaArn != "")
+	w.optText("lambdaFunctionArn", e.ClientConnectLambdaArn)
 	w.open("status")
 	w.text("code", "applied")
 	w.close("status")
 	w.close("clientConnectOptions")
 	w.integer("sessionTimeoutHours", e.SessionTimeoutHours)
+	w.boolean("disconnectOnSessionTimeout", e.DisconnectOnSessionTimeout)
+	w.open("clientLoginBannerOptions")
+	w.boolean("enabled", e.LoginBannerText != "")
+	w.optText("bannerText", e.LoginBannerText)
+	w.close("clientLoginBannerOptions")
 }
 
 // authOption writes one ClientVpnAuthentication item. The dataset only

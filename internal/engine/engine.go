@@ -8,6 +8,7 @@ package engine
 import (
 	"github.com/vpnsql/vpnsql/functions"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
+	"github.com/vpnsql/vpnsql/internal/connlog"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 	"github.com/vpnsql/vpnsql/vtab"
 )
@@ -19,8 +20,23 @@ import (
 func Install(cfg clientvpn.Config, terminate functions.TerminatePolicy) *clientvpn.Service {
 	svc := clientvpn.New(cfg)
 	term := functions.NewTerminator(svc, terminate)
+	// The connection log reads CloudWatch Logs with the same configuration,
+	// warnings and progress as the Client VPN tables.
+	logs := connlog.New(connlog.Options{
+		ConfigFor:  svc.AWSConfig,
+		MaxBackoff: cfg.MaxBackoff,
+		Progress:   svc.Progress(),
+		Warn: func(account, region, group string, err error) {
+			svc.Warn(account, region, "FilterLogEvents", "log group "+group, err)
+		},
+		Strict: func() bool { return svc.Settings().Strict },
+	})
+	backend := struct {
+		*clientvpn.Service
+		*connlog.Reader
+	}{svc, logs}
 	sqlite.OnConnect(func(conn *sqlite.Conn) error {
-		if err := vtab.Register(conn, svc); err != nil {
+		if err := vtab.Register(conn, backend); err != nil {
 			return err
 		}
 		return functions.Register(conn, svc, term)

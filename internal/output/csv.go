@@ -4,14 +4,20 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 )
 
 // csvWriter streams RFC 4180 CSV (quoting per the RFC, but "\n" line
-// endings like most Unix tools; encoding/csv reads both). Several result
-// sets are simply concatenated, each with its own header, as sqlite3 does.
+// endings like most Unix tools; encoding/csv reads both). A CSV file is
+// one table: the header is written once, and a later result set is
+// appended only if it has the same columns, for the reader would otherwise
+// take its header for a row (sqlite3 writes it anyway).
 type csvWriter struct {
 	w        *csv.Writer
 	noHeader bool
+	columns  []string // of the first result set
+	sets     int      // result sets begun
 	record   []string // reused for every row to keep memory constant
 	pending  int      // rows written since the last flush
 }
@@ -21,6 +27,15 @@ func newCSVWriter(w io.Writer, noHeader bool) *csvWriter {
 }
 
 func (c *csvWriter) Begin(columns []string) error {
+	c.sets++
+	if c.sets > 1 {
+		if !slices.Equal(columns, c.columns) {
+			return fmt.Errorf("csv holds one table: statement %d returns the columns (%s), not the (%s) of the first; "+
+				"run it separately or use -o jsonl", c.sets, strings.Join(columns, ", "), strings.Join(c.columns, ", "))
+		}
+		return nil
+	}
+	c.columns = slices.Clone(columns)
 	c.record = make([]string, len(columns))
 	if c.noHeader {
 		return nil
@@ -42,6 +57,8 @@ func (c *csvWriter) Row(values []any) error {
 }
 
 func (c *csvWriter) End() error { return c.flush() }
+
+func (c *csvWriter) Close() error { return nil }
 
 func (c *csvWriter) write(record []string) error {
 	if err := c.w.Write(record); err != nil {

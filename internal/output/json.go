@@ -8,20 +8,22 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"unicode/utf8"
 )
 
-// jsonWriter streams each result set as a JSON array of objects, laid out
-// like sqlite3's ".mode json" (one object per line), or, for JSON lines, as
-// one bare object per line. Objects are written by hand so keys keep the
-// column order; values go through encoding/json.
+// jsonWriter streams rows as one JSON array of objects, laid out like
+// sqlite3's ".mode json" (one object per line), or, for JSON lines, as one
+// bare object per line. The rows of every result set go into the one array
+// (each object has its own statement's keys), so the output is one valid
+// JSON document however many statements ran. Objects are written by hand
+// so keys keep the column order; values go through encoding/json.
 type jsonWriter struct {
-	out   *bufio.Writer
-	lines bool     // JSON lines instead of arrays
-	keys  [][]byte // `"column":` for each column, encoded once per result set
-	obj   bytes.Buffer
-	enc   *json.Encoder // encodes into obj
-	rows  int           // rows in the current result set
+	out    *bufio.Writer
+	lines  bool     // JSON lines instead of an array
+	keys   [][]byte // `"column":` for each column, encoded once per result set
+	obj    bytes.Buffer
+	enc    *json.Encoder // encodes into obj
+	rows   int           // rows written, across result sets
+	opened bool          // the array's "[" is written
 }
 
 func newJSONWriter(w io.Writer, lines bool) *jsonWriter {
@@ -33,7 +35,6 @@ func newJSONWriter(w io.Writer, lines bool) *jsonWriter {
 }
 
 func (j *jsonWriter) Begin(columns []string) error {
-	j.rows = 0
 	j.keys = make([][]byte, len(columns))
 	for i, c := range columns {
 		j.obj.Reset()
@@ -42,9 +43,10 @@ func (j *jsonWriter) Begin(columns []string) error {
 		}
 		j.keys[i] = append(bytes.Clone(j.obj.Bytes()), ':')
 	}
-	if j.lines {
+	if j.lines || j.opened {
 		return nil
 	}
+	j.opened = true
 	return j.write([]byte{'['})
 }
 
@@ -76,11 +78,15 @@ func (j *jsonWriter) Row(values []any) error {
 	return nil
 }
 
-func (j *jsonWriter) End() error {
-	if !j.lines {
-		if err := j.write([]byte("]\n")); err != nil {
-			return err
-		}
+func (j *jsonWriter) End() error { return j.flush() }
+
+// Close ends the array. JSON lines have nothing to close.
+func (j *jsonWriter) Close() error {
+	if j.lines || !j.opened { // no statement returned columns: nothing to write
+		return nil
+	}
+	if err := j.write([]byte("]\n")); err != nil {
+		return err
 	}
 	return j.flush()
 }
@@ -108,10 +114,15 @@ func (j *jsonWriter) value(v any) error {
 			return j.encode(v)
 		}
 	case []byte:
-		if utf8.Valid(v) {
-			return j.encode(string(v))
+		return j.encode(blobLiteral(v))
+	case JSONText:
+		if !json.Valid([]byte(v)) {
+			return j.encode(string(v)) // not JSON after all: keep it as text
 		}
-		return j.encode(v) // encoding/json writes []byte as base64
+		// Compact, so that JSON lines stay one line per object.
+		if err := json.Compact(&j.obj, []byte(v)); err != nil {
+			return fmt.Errorf("output: writing json: %w", err)
+		}
 	default:
 		return j.encode(v)
 	}

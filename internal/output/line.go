@@ -12,7 +12,7 @@ import (
 
 // lineWriter writes each row as "column = value" lines like sqlite3's
 // ".mode line": names right-aligned to the widest, rows separated by a
-// blank line (also between result sets), NULL shown as empty.
+// blank line (also between result sets), NULL shown as NULL.
 type lineWriter struct {
 	out   *bufio.Writer
 	names []string     // column names, padded to the widest
@@ -46,7 +46,11 @@ func (l *lineWriter) Row(values []any) error {
 	for i, v := range values {
 		l.buf.WriteString(l.names[i])
 		l.buf.WriteString(" = ")
-		l.buf.WriteString(displayText(formatText(v)))
+		if v == nil {
+			l.buf.WriteString(nullText)
+		} else {
+			l.buf.WriteString(displayText(formatText(v)))
+		}
 		l.buf.WriteByte('\n')
 	}
 	if _, err := l.out.Write(l.buf.Bytes()); err != nil {
@@ -59,6 +63,8 @@ func (l *lineWriter) Row(values []any) error {
 }
 
 func (l *lineWriter) End() error { return l.flush() }
+
+func (l *lineWriter) Close() error { return nil }
 
 func (l *lineWriter) flush() error {
 	if err := l.out.Flush(); err != nil {

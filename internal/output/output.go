@@ -2,10 +2,27 @@
 // Markdown or sqlite3-style "line" records.
 //
 // Values are what database/sql hands back from the SQLite driver: int64,
-// float64, string, []byte, bool, time.Time or nil (NULL).
+// float64, string, []byte (a BLOB), bool, time.Time or nil (NULL), plus
+// JSONText for a text value the caller knows to be JSON.
+//
+// How values look, by format:
+//   - NULL is "NULL" in table, markdown and line output (an empty string
+//     stays empty, so the two differ), an empty field in CSV (CSV has no
+//     NULL) and null in JSON.
+//   - A BLOB is written as an SQLite blob literal, x'0a1b', in every format
+//     (never its raw bytes, which could be anything).
+//   - JSONText is written as JSON itself in json and jsonl, and as its
+//     text elsewhere.
+//
+// A Writer may receive several result sets (one per statement): table,
+// markdown and line output show them one after the other; json writes one
+// array holding the rows of all of them; jsonl one object per line; csv
+// holds one table, so the header comes once and a later result set must
+// have the same columns (else Begin fails).
 package output
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -33,11 +50,11 @@ func Formats() []Format {
 	return []Format{Table, CSV, JSON, JSONLines, Markdown, Line}
 }
 
-// ParseFormat returns the Format named s.
+// ParseFormat returns the Format named s, in any letter case.
 func ParseFormat(s string) (Format, error) {
 	names := make([]string, 0, len(Formats()))
 	for _, f := range Formats() {
-		if string(f) == s {
+		if strings.EqualFold(string(f), s) {
 			return f, nil
 		}
 		names = append(names, string(f))
@@ -47,9 +64,18 @@ func ParseFormat(s string) (Format, error) {
 
 // Options tune a Writer.
 type Options struct {
-	NoHeader bool // csv only: omit the header row
+	NoHeader bool // csv, table and markdown: omit the header row
 	Width    int  // table only: terminal width to fit in; 0 = unlimited
+	// Notice receives, once per Writer, a note for the user about how
+	// the output was adapted (a table too wide for Width shown as line
+	// records). nil: no notes.
+	Notice func(string)
 }
+
+// JSONText is text known to hold a JSON value (an object or an array from
+// a column declared JSON): json and jsonl write it as JSON, not as a
+// string holding JSON.
+type JSONText string
 
 // Writer writes result sets.
 type Writer interface {
@@ -61,6 +87,9 @@ type Writer interface {
 	Row(values []any) error
 	// End finishes the current result set (table/markdown render here).
 	End() error
+	// Close finishes the output after the last result set (json closes
+	// its array here). It must be called once, after the last End.
+	Close() error
 }
 
 // New returns a Writer that writes f-formatted results to w. Unknown
@@ -75,11 +104,13 @@ func New(w io.Writer, f Format, opts Options) Writer {
 	case JSONLines:
 		fw = newJSONWriter(w, true)
 	case Markdown:
-		fw = newTableWriter(w, true, 0)
+		fw = newTableWriter(w, true, opts)
 	case Line:
 		fw = newLineWriter(w)
+	case JUnit:
+		fw = newJUnitWriter(w)
 	default:
-		fw = newTableWriter(w, false, opts.Width)
+		fw = newTableWriter(w, false, opts)
 	}
 	return &checked{w: fw}
 }
@@ -100,11 +131,13 @@ func (c *checked) Begin(columns []string) error {
 	if c.open {
 		return errors.New("output: Begin called before End of the previous result set")
 	}
-	c.open, c.ncols = true, len(columns)
-	if c.ncols == 0 {
-		return nil
+	if len(columns) > 0 {
+		if err := c.w.Begin(columns); err != nil {
+			return err
+		}
 	}
-	return c.w.Begin(columns)
+	c.open, c.ncols = true, len(columns)
+	return nil
 }
 
 func (c *checked) Row(values []any) error {
@@ -131,16 +164,29 @@ func (c *checked) End() error {
 	return c.w.End()
 }
 
+func (c *checked) Close() error {
+	if c.open {
+		return errors.New("output: Close called before End")
+	}
+	return c.w.Close()
+}
+
+// nullText is how table, markdown and line output show NULL.
+const nullText = "NULL"
+
 // formatText renders a value for the text formats (csv, table, markdown,
-// line). NULL becomes the empty string, as in the sqlite3 shell's default.
+// line). NULL becomes the empty string; the formats that show NULL
+// differently check for nil first.
 func formatText(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
 		return v
-	case []byte:
+	case JSONText:
 		return string(v)
+	case []byte:
+		return blobLiteral(v)
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case float64:
@@ -152,6 +198,11 @@ func formatText(v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// blobLiteral writes b as SQLite writes a blob literal: x'0a1b'.
+func blobLiteral(b []byte) string {
+	return "x'" + hex.EncodeToString(b) + "'"
 }
 
 // isNumber reports whether v is a number, for right-aligning columns.

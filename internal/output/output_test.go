@@ -53,19 +53,22 @@ func writeSets(t testing.TB, w Writer, sets ...resultSet) {
 			t.Fatal(err)
 		}
 	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestFormats(t *testing.T) {
 	// Every format writes the fixture followed by a second result set.
 	tests := map[Format]string{
-		Table: `+----+----------+-------+----------------------+-------+-------+
-| id | name     | note  |                  big | ratio | raw   |
-+----+----------+-------+----------------------+-------+-------+
-|  1 | Zoë 日本 | a,b   |     9007199254740993 |   0.5 | x|y   |
-| -2 | say "hi" | line1 |                      | 1e+21 |       |
-|    |          | line2 |                      |       |       |
-|    |          |  lead | -9223372036854775808 |     3 | bytes |
-+----+----------+-------+----------------------+-------+-------+
+		Table: `+------+----------+-------+----------------------+-------+---------------+
+|   id | name     | note  |                  big | ratio | raw           |
++------+----------+-------+----------------------+-------+---------------+
+|    1 | Zoë 日本 | a,b   |     9007199254740993 |   0.5 | x'787c79'     |
+|   -2 | say "hi" | line1 |                 NULL | 1e+21 | NULL          |
+|      |          | line2 |                      |       |               |
+| NULL |          |  lead | -9223372036854775808 |     3 | x'6279746573' |
++------+----------+-------+----------------------+-------+---------------+
 
 +---+
 | n |
@@ -73,29 +76,29 @@ func TestFormats(t *testing.T) {
 | 7 |
 +---+
 `,
+		// CSV holds one table: see TestCSVSeveralResultSets.
 		CSV: `id,name,note,big,ratio,raw
-1,Zoë 日本,"a,b",9007199254740993,0.5,x|y
+1,Zoë 日本,"a,b",9007199254740993,0.5,x'787c79'
 -2,"say ""hi""","line1
 line2",,1e+21,
-,," lead",-9223372036854775808,3,bytes
-n
-7
+,," lead",-9223372036854775808,3,x'6279746573'
 `,
-		JSON: `[{"id":1,"name":"Zoë 日本","note":"a,b","big":9007199254740993,"ratio":0.5,"raw":"x|y"},
+		// One array for every result set: one JSON document.
+		JSON: `[{"id":1,"name":"Zoë 日本","note":"a,b","big":9007199254740993,"ratio":0.5,"raw":"x'787c79'"},
 {"id":-2,"name":"say \"hi\"","note":"line1\nline2","big":null,"ratio":1e+21,"raw":null},
-{"id":null,"name":"","note":" lead","big":-9223372036854775808,"ratio":3,"raw":"bytes"}]
-[{"n":7}]
+{"id":null,"name":"","note":" lead","big":-9223372036854775808,"ratio":3,"raw":"x'6279746573'"},
+{"n":7}]
 `,
-		JSONLines: `{"id":1,"name":"Zoë 日本","note":"a,b","big":9007199254740993,"ratio":0.5,"raw":"x|y"}
+		JSONLines: `{"id":1,"name":"Zoë 日本","note":"a,b","big":9007199254740993,"ratio":0.5,"raw":"x'787c79'"}
 {"id":-2,"name":"say \"hi\"","note":"line1\nline2","big":null,"ratio":1e+21,"raw":null}
-{"id":null,"name":"","note":" lead","big":-9223372036854775808,"ratio":3,"raw":"bytes"}
+{"id":null,"name":"","note":" lead","big":-9223372036854775808,"ratio":3,"raw":"x'6279746573'"}
 {"n":7}
 `,
 		Markdown: `| id | name | note | big | ratio | raw |
 | ---:|:--- |:--- | ---:| ---:|:--- |
-| 1 | Zoë 日本 | a,b | 9007199254740993 | 0.5 | x\|y |
-| -2 | say "hi" | line1<br/>line2 |  | 1e+21 |  |
-|  |  |  lead | -9223372036854775808 | 3 | bytes |
+| 1 | Zoë 日本 | a,b | 9007199254740993 | 0.5 | x'787c79' |
+| -2 | say "hi" | line1<br/>line2 | NULL | 1e+21 | NULL |
+| NULL |  |  lead | -9223372036854775808 | 3 | x'6279746573' |
 
 | n |
 | ---:|
@@ -107,21 +110,21 @@ n
 			" note = a,b\n" +
 			"  big = 9007199254740993\n" +
 			"ratio = 0.5\n" +
-			"  raw = x|y\n" +
+			"  raw = x'787c79'\n" +
 			"\n" +
 			"   id = -2\n" +
 			" name = say \"hi\"\n" +
 			" note = line1\nline2\n" +
-			"  big = \n" +
+			"  big = NULL\n" +
 			"ratio = 1e+21\n" +
-			"  raw = \n" +
+			"  raw = NULL\n" +
 			"\n" +
-			"   id = \n" +
+			"   id = NULL\n" +
 			" name = \n" +
 			" note =  lead\n" +
 			"  big = -9223372036854775808\n" +
 			"ratio = 3\n" +
-			"  raw = bytes\n" +
+			"  raw = x'6279746573'\n" +
 			"\n" +
 			"n = 7\n",
 	}
@@ -132,7 +135,11 @@ n
 				t.Fatalf("no expected output for %s", f)
 			}
 			var b bytes.Buffer
-			writeSets(t, New(&b, f, Options{}), fixture, second)
+			sets := []resultSet{fixture, second}
+			if f == CSV {
+				sets = sets[:1]
+			}
+			writeSets(t, New(&b, f, Options{}), sets...)
 			if got := b.String(); got != want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, want)
 			}
@@ -167,7 +174,7 @@ func TestCSVReadsBack(t *testing.T) {
 			case float64:
 				rec = append(rec, strconv.FormatFloat(v, 'g', -1, 64))
 			case []byte:
-				rec = append(rec, string(v))
+				rec = append(rec, blobLiteral(v))
 			default:
 				rec = append(rec, v.(string))
 			}
@@ -212,7 +219,7 @@ func TestJSONParses(t *testing.T) {
 					case float64:
 						want = json.Number(strconv.FormatFloat(v, 'g', -1, 64))
 					case []byte:
-						want = string(v)
+						want = blobLiteral(v)
 					default:
 						want = v
 					}
@@ -235,7 +242,7 @@ func TestJSONValues(t *testing.T) {
 			time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC),
 		}},
 	})
-	want := `{"bin":"/wA=","nan":null,"inf":9e999,"ninf":-9e999,"html":"<a&b>","ok":true,"at":"2024-05-06T07:08:09Z"}` + "\n"
+	want := `{"bin":"x'ff00'","nan":null,"inf":9e999,"ninf":-9e999,"html":"<a&b>","ok":true,"at":"2024-05-06T07:08:09Z"}` + "\n"
 	if got := b.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
@@ -290,40 +297,108 @@ func TestProtocolErrors(t *testing.T) {
 	}
 }
 
+// Fitting a table into a terminal cuts only free text, never a one-word
+// value, and falls back to line records when the words alone do not fit,
+// saying so once (issue 9, item 14).
 func TestTableWidth(t *testing.T) {
+	const id = "cvpn-endpoint-0123456789abcdef0"
 	wide := resultSet{
 		columns: []string{"id", "description", "count"},
 		rows: [][]any{
-			{"cvpn-endpoint-0123456789abcdef0", "A rather long description of this endpoint\nthat goes on, and on", int64(12)},
+			{id, "A rather long description of this endpoint\nthat goes on, and on", int64(12)},
 			{"cvpn-endpoint-1", "short", 1.5},
 		},
 	}
 	var full bytes.Buffer
 	writeSets(t, New(&full, Table, Options{}), wide)
-	fullLines := strings.Count(full.String(), "\n")
 
-	for _, width := range []int{80, 50, 30, 12, 1} {
+	for _, width := range []int{200, 80, 60, 50, 30, 1} {
 		var b bytes.Buffer
-		writeSets(t, New(&b, Table, Options{Width: width}), wide, fixture)
+		var notes []string
+		writeSets(t, New(&b, Table, Options{Width: width, Notice: func(s string) { notes = append(notes, s) }}), wide, fixture)
 		out := b.String()
-		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-			if w := text.StringWidth(line); w > width {
-				t.Errorf("width %d: line is %d wide: %q", width, w, line)
+		for _, word := range []string{id, "9007199254740993", "-9223372036854775808", "x'6279746573'"} {
+			if !strings.Contains(out, word) {
+				t.Errorf("width %d: %s was cut or split:\n%s", width, word, out)
 			}
 		}
-		if width == 50 {
-			// The columns fit once wrapped: borders stay intact and the
-			// wrapped rows make the table taller.
+		asTable := strings.HasPrefix(out, "+")
+		switch {
+		case width == 200:
+			if out != full.String()+"\n"+tableOf(t, fixture) || len(notes) != 0 {
+				t.Errorf("width 200: changed the table:\n%s", out)
+			}
+		case width == 80 || width == 60:
+			if !asTable || !strings.Contains(out, "…") {
+				t.Errorf("width %d: want a table with the description cut:\n%s", width, out)
+			}
 			first := out[:strings.Index(out, "\n\n")]
-			lines := strings.Split(first, "\n")
-			for _, line := range lines {
-				if text.StringWidth(line) != text.StringWidth(lines[0]) || !strings.HasSuffix(line, "|") && !strings.HasSuffix(line, "+") {
-					t.Errorf("width 50: ragged line %q", line)
+			for _, line := range strings.Split(first, "\n") {
+				if w := text.StringWidth(line); w > width {
+					t.Errorf("width %d: line is %d wide: %q", width, w, line)
 				}
 			}
-			if len(lines) <= fullLines {
-				t.Errorf("width 50: %d lines, want more than the unwrapped %d:\n%s", len(lines), fullLines, first)
+		default:
+			if asTable || !strings.Contains(out, "         id = "+id+"\n") {
+				t.Errorf("width %d: want line records:\n%s", width, out)
 			}
+			if len(notes) != 1 {
+				t.Errorf("width %d: %d notices, want 1: %q", width, len(notes), notes)
+			}
+		}
+	}
+}
+
+func tableOf(t *testing.T, set resultSet) string {
+	var b bytes.Buffer
+	writeSets(t, New(&b, Table, Options{}), set)
+	return b.String()
+}
+
+func TestNoHeader(t *testing.T) {
+	for f, want := range map[Format]string{
+		Table:    "+---+\n| 7 |\n+---+\n",
+		Markdown: "| 7 |\n",
+		CSV:      "7\n",
+	} {
+		var b bytes.Buffer
+		writeSets(t, New(&b, f, Options{NoHeader: true}), second)
+		if got := b.String(); got != want {
+			t.Errorf("%s: got %q, want %q", f, got, want)
+		}
+	}
+}
+
+func TestCSVSeveralResultSets(t *testing.T) {
+	var b bytes.Buffer
+	writeSets(t, New(&b, CSV, Options{}), second, second)
+	if got, want := b.String(), "n\n7\n7\n"; got != want {
+		t.Errorf("same columns: got %q, want %q", got, want)
+	}
+	w := New(io.Discard, CSV, Options{})
+	writeSets(t, w, second)
+	err := w.Begin(fixture.columns)
+	if err == nil || !strings.Contains(err.Error(), "csv holds one table: statement 2 returns the columns (id, name") {
+		t.Errorf("other columns: %v", err)
+	}
+}
+
+func TestJSONColumns(t *testing.T) {
+	var b bytes.Buffer
+	writeSets(t, New(&b, JSON, Options{}), resultSet{
+		columns: []string{"status", "set", "bad", "text"},
+		rows:    [][]any{{JSONText(`{"code": "active", "message": null}`), JSONText(`["a","b"]`), JSONText(`{oops`), `{"x":1}`}},
+	})
+	want := `[{"status":{"code":"active","message":null},"set":["a","b"],"bad":"{oops","text":"{\"x\":1}"}]` + "\n"
+	if got := b.String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestParseFormatAnyCase(t *testing.T) {
+	for _, s := range []string{"CSV", "Json", "jsonL", "MarkDown"} {
+		if _, err := ParseFormat(s); err != nil {
+			t.Errorf("%s: %v", s, err)
 		}
 	}
 }

@@ -38,6 +38,9 @@ static int vpConnect(sqlite3 *db, void *aux, int argc, const char *const *argv,
   vp_vtab *vt;
   int rc = sqlite3_declare_vtab(db, mod->schema);
   if (rc != SQLITE_OK) return rc;
+  /* The tables only read: a user's view or trigger over them keeps working
+  ** with PRAGMA trusted_schema=OFF (SQLITE_VTAB_INNOCUOUS exists from 3.31). */
+  if (sqlite3_libversion_number() >= 3031000) sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   vt = sqlite3_malloc(sizeof(*vt));
   if (vt == 0) return SQLITE_NOMEM;
   memset(vt, 0, sizeof(*vt));
@@ -162,14 +165,17 @@ static int vpRowid(sqlite3_vtab_cursor *base, sqlite3_int64 *pRowid) {
   return SQLITE_OK;
 }
 
-/* xCreate and xDestroy are NULL: the tables are eponymous-only. */
+/* xCreate is xConnect, so the tables are eponymous (usable without CREATE
+** VIRTUAL TABLE) and can also be created in temp, where the entry point puts
+** them so that no table of a database file can shadow them (pinModules in
+** sqlite.go). */
 static sqlite3_module vp_module_methods = {
   0,            /* iVersion */
-  0,            /* xCreate */
+  vpConnect,    /* xCreate */
   vpConnect,    /* xConnect */
   vpBestIndex,  /* xBestIndex */
   vpDisconnect, /* xDisconnect */
-  0,            /* xDestroy */
+  vpDisconnect, /* xDestroy: they keep no state to destroy */
   vpOpen,       /* xOpen */
   vpClose,      /* xClose */
   vpFilter,     /* xFilter */
@@ -201,6 +207,68 @@ int vp_create_module(sqlite3 *db, const char *name, const char *schema, int ncol
   }
   /* On failure SQLite calls vpModuleDestroy itself. */
   return sqlite3_create_module_v2(db, name, &vp_module_methods, mod, vpModuleDestroy);
+}
+
+int vp_exec(sqlite3 *db, const char *sql, char **pzErr) { return sqlite3_exec(db, sql, 0, 0, pzErr); }
+
+/* vp_contains reports whether text contains word, ASCII case folded as
+** SQLite folds identifiers (word is lower case). */
+static int vp_contains(const char *text, const char *word) {
+  size_t n = strlen(word);
+  for (; *text; text++) {
+    size_t i = 0;
+    while (i < n && text[i] && (text[i] | ((text[i] >= 'A' && text[i] <= 'Z') ? 0x20 : 0)) == word[i]) i++;
+    if (i == n) return 1;
+  }
+  return 0;
+}
+
+/* vp_stored_mention looks for the name of a function (lower case) in the
+** SQL text of every object stored in every database of db except temp
+** (tables with their CHECK, DEFAULT and generated columns, indexes, views,
+** triggers). A stored object can only call a function by naming it, so if
+** none names it, none can call it. It returns SQLITE_OK with *found set to
+** the first such object ("table main.t"), or to 0; on an error (the schema
+** could not be read) it returns the code with *found holding the message. */
+int vp_stored_mention(sqlite3 *db, const char *name, char **found) {
+  sqlite3_stmt *dbs = 0;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA database_list", -1, &dbs, 0);
+  int step = SQLITE_DONE;
+  *found = 0;
+  while (rc == SQLITE_OK && *found == 0 && (step = sqlite3_step(dbs)) == SQLITE_ROW) {
+    const char *schema = (const char *)sqlite3_column_text(dbs, 1);
+    sqlite3_stmt *objs = 0;
+    char *sql;
+    int ostep = SQLITE_DONE;
+    if (schema == 0 || sqlite3_stricmp(schema, "temp") == 0) continue;
+    /* sqlite_master, not sqlite_schema: hosts older than 3.33 know only it. */
+    sql = sqlite3_mprintf("SELECT type, name, sql FROM \"%w\".sqlite_master", schema);
+    if (sql == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    rc = sqlite3_prepare_v2(db, sql, -1, &objs, 0);
+    sqlite3_free(sql);
+    while (rc == SQLITE_OK && (ostep = sqlite3_step(objs)) == SQLITE_ROW) {
+      const char *text = (const char *)sqlite3_column_text(objs, 2);
+      if (text && vp_contains(text, name)) {
+        *found = sqlite3_mprintf("%s %s.%s", sqlite3_column_text(objs, 0), schema, sqlite3_column_text(objs, 1));
+        if (*found == 0) rc = SQLITE_NOMEM;
+        break;
+      }
+    }
+    if (rc == SQLITE_OK && ostep != SQLITE_ROW && ostep != SQLITE_DONE) rc = ostep;
+    if (rc != SQLITE_OK && *found == 0) *found = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+    sqlite3_finalize(objs);
+  }
+  if (rc == SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE) {
+    rc = step;
+    *found = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  } else if (rc != SQLITE_OK && *found == 0) {
+    *found = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  }
+  sqlite3_finalize(dbs);
+  return rc;
 }
 
 static void vpFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {

@@ -43,6 +43,8 @@ typedef struct vp_cursor {
 int vpnsql_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi);
 
 int vp_create_module(sqlite3 *db, const char *name, const char *schema, int ncol, uintptr_t handle);
+int vp_exec(sqlite3 *db, const char *sql, char **pzErr);
+int vp_stored_mention(sqlite3 *db, const char *name, char **found);
 int vp_create_function(sqlite3 *db, const char *name, int nArg, int flags, uintptr_t handle);
 int vp_libversion(void);
 int vp_is_interrupted(sqlite3 *db);

@@ -9,6 +9,7 @@ import "C"
 import (
 	"fmt"
 	"runtime/cgo"
+	"strings"
 	"unsafe"
 )
 
@@ -19,10 +20,24 @@ const (
 	// Deterministic: same arguments, same result. Never for side effects.
 	Deterministic FuncFlags = C.SQLITE_DETERMINISTIC
 	// DirectOnly: the function may be called from top-level SQL only, never
-	// from a view, trigger, CHECK constraint or index expression stored in a
-	// database file.
+	// from a view, trigger, CHECK constraint, DEFAULT, generated column or
+	// index stored in a database file. SQLite's SQLITE_DIRECTONLY alone
+	// does not hold in every host: Debian's 3.40 lets a CHECK constraint
+	// call such a function, and every version lets CHECK, generated columns
+	// and indexes call it when the file's schema was read before the
+	// extension was loaded. So the binding adds its own check before each
+	// call (see refuseIfStored), and fails closed.
 	DirectOnly FuncFlags = C.SQLITE_DIRECTONLY
 )
+
+// function is what C holds for one registered function.
+type function struct {
+	name string
+	fn   Func
+	// lname is the lower-case name refuseIfStored looks for; "" for a
+	// function that is not DirectOnly.
+	lname string
+}
 
 // Func is a scalar SQL function. Arguments are nil, int64, float64, string
 // or []byte; the result may be any of those, bool, or int. A returned error
@@ -33,7 +48,11 @@ type Func func(args []any) (any, error)
 func (c *Conn) CreateFunction(name string, nArg int, flags FuncFlags, fn Func) error {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
-	rc := C.vp_create_function(c.db, cname, C.int(nArg), C.int(flags), newHandle(fn))
+	f := &function{name: name, fn: fn}
+	if flags&DirectOnly != 0 {
+		f.lname = strings.ToLower(name)
+	}
+	rc := C.vp_create_function(c.db, cname, C.int(nArg), C.int(flags), newHandle(f))
 	if rc != resultOK {
 		return fmt.Errorf("create function %s: SQLite error %d", name, int(rc))
 	}
@@ -42,12 +61,17 @@ func (c *Conn) CreateFunction(name string, nArg int, flags FuncFlags, fn Func) e
 
 //export goFuncCall
 func goFuncCall(h C.uintptr_t, ctx *C.sqlite3_context, argc C.int, argv **C.sqlite3_value) {
-	fn := cgo.Handle(h).Value().(Func)
+	f := cgo.Handle(h).Value().(*function)
+	if err := f.refuseIfStored(ctx); err != nil {
+		msg := err.Error()
+		C.vp_result_error(ctx, cstr(msg), C.int(len(msg)))
+		return
+	}
 	args := make([]any, int(argc))
 	for i, v := range unsafe.Slice(argv, int(argc)) {
 		args[i] = goValue(v)
 	}
-	result, err := fn(args)
+	result, err := f.fn(args)
 	if err != nil {
 		msg := err.Error()
 		C.vp_result_error(ctx, cstr(msg), C.int(len(msg)))
@@ -76,6 +100,38 @@ func goFuncCall(h C.uintptr_t, ctx *C.sqlite3_context, argc C.int, argv **C.sqli
 		msg := fmt.Sprintf("vpnsql: function returned unsupported %T", result)
 		C.vp_result_error(ctx, cstr(msg), C.int(len(msg)))
 	}
+}
+
+// refuseIfStored fails a DirectOnly function's call when any database of
+// the connection other than temp stores SQL that names the function: a
+// table (CHECK, DEFAULT, generated column), index, view or trigger. Such an
+// object is the only way a database file can reach a function, since it
+// must name it, and SQL text cannot hide a name (identifiers have no escapes
+// and SQLite folds only ASCII case). The check reads the schema as it is
+// now, so it holds whatever SQLite itself checked, and whenever the schema
+// was read. temp is left out: only the session itself creates objects
+// there. The price: a file that merely mentions the name (in a comment, a
+// column name) also refuses it, with an error naming the object.
+func (f *function) refuseIfStored(ctx *C.sqlite3_context) error {
+	if f.lname == "" {
+		return nil
+	}
+	clname := C.CString(f.lname)
+	defer C.free(unsafe.Pointer(clname))
+	var found *C.char
+	rc := C.vp_stored_mention(C.vp_context_db(ctx), clname, &found)
+	text := ""
+	if found != nil {
+		text = C.GoString(found)
+		C.vp_free(unsafe.Pointer(found))
+	}
+	switch {
+	case rc != resultOK:
+		return fmt.Errorf("%s: refused: could not read the database schema to check that no SQL stored in a file calls it: %s (nothing was done)", f.name, text)
+	case text != "":
+		return fmt.Errorf("%s: refused: %s, stored in a database file, names %s(); it may be called only by SQL you type, never by SQL stored in a file (nothing was done)", f.name, text, f.name)
+	}
+	return nil
 }
 
 // cstr points C at a Go string's bytes for the duration of one call; SQLite

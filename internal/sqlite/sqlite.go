@@ -19,6 +19,7 @@ package sqlite
 // cmd/vpnsql-ext/entry.c are exported; SQLite loads extensions with
 // RTLD_GLOBAL, so every other global would join the host's symbol space.
 #cgo CFLAGS: -I${SRCDIR}/include -O2 -fvisibility=hidden
+#include <stdlib.h>
 #include "binding.h"
 */
 import "C"

@@ -119,6 +119,11 @@ func init() {
 		}); err != nil {
 			return err
 		}
+		if err := conn.CreateFunction("bump", 1, sqlite.DirectOnly, func(args []any) (any, error) {
+			return bumps.Add(1), nil
+		}); err != nil {
+			return err
+		}
 		return conn.CreateFunction("twice", 1, sqlite.Deterministic, func(args []any) (any, error) {
 			n, _ := args[0].(int64)
 			return 2 * n, nil

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime/cgo"
 	"strings"
 	"sync"
@@ -25,6 +26,12 @@ type Column struct {
 	// Hidden columns are left out of SELECT * but can be constrained, like
 	// the region of every AWS table.
 	Hidden bool
+	// Description says in one line what the column holds, for front ends
+	// (the CLI's .describe). SQLite never sees it.
+	Description string
+	// JSON marks a TEXT column whose values are JSON text, so front ends
+	// can emit them as JSON rather than as strings. SQLite sees TEXT.
+	JSON bool
 }
 
 // Table is a virtual table module. One Table serves every connection; it
@@ -109,8 +116,13 @@ type IndexInfo struct {
 }
 
 // CreateModule declares an eponymous virtual table: usable as name without
-// CREATE VIRTUAL TABLE.
+// CREATE VIRTUAL TABLE. It also creates it as temp.name (see pin), so no
+// table of a database file can shadow it. It is marked innocuous: it only
+// reads.
 func (c *Conn) CreateModule(name string, columns []Column, t Table) error {
+	if !plainName.MatchString(name) {
+		return fmt.Errorf("create module %q: the name must be a plain SQL identifier", name)
+	}
 	schema := declareSchema(columns)
 	cname, cschema := C.CString(name), C.CString(schema)
 	defer C.free(unsafe.Pointer(cname))
@@ -120,8 +132,37 @@ func (c *Conn) CreateModule(name string, columns []Column, t Table) error {
 	if rc != resultOK {
 		return fmt.Errorf("create module %s: SQLite error %d", name, int(rc))
 	}
+	return c.pin(name)
+}
+
+// pin creates the table of module name in the connection's temp schema, so
+// that an unqualified name always means the live table: SQLite looks names
+// up in temp first, then main, then attached databases, and only then in
+// eponymous tables. Without this, a table or view called
+// client_vpn_connections in a database file (opened, or attached later)
+// would be served in its place, silently. A table the session itself put
+// in temp under that name beforehand is kept. On failure (SQLite finds the
+// file's schema malformed, say) the connect hook fails before any function
+// is declared.
+func (c *Conn) pin(name string) error {
+	// Names are plain identifiers (CreateModule checks), so the statement
+	// needs no quoting and .schema shows it as written.
+	sql := C.CString(fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS temp.%s USING %s", name, name))
+	defer C.free(unsafe.Pointer(sql))
+	var errMsg *C.char
+	if rc := C.vp_exec(c.db, sql, &errMsg); rc != resultOK {
+		msg := fmt.Sprintf("SQLite error %d", int(rc))
+		if errMsg != nil {
+			msg = C.GoString(errMsg)
+			C.vp_free(unsafe.Pointer(errMsg))
+		}
+		return fmt.Errorf("vpnsql: %s (while creating temp.%s, which keeps tables of database files from taking the live table's place)", msg, name)
+	}
 	return nil
 }
+
+// plainName is an identifier SQL takes without quotes (keywords aside).
+var plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func declareSchema(columns []Column) string {
 	var b strings.Builder

@@ -67,6 +67,9 @@ func StartWith(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config, policy f
 	if cfg.MaxBackoff == 0 {
 		cfg.MaxBackoff = 5 * time.Millisecond // throttling tests retry quickly
 	}
+	if cfg.StallTimeout == 0 {
+		cfg.StallTimeout = 200 * time.Millisecond // and give up on endless throttling quickly
+	}
 	svc := engine.Install(cfg, policy)
 	if err := autoext.Install(); err != nil {
 		t.Fatal(err)
