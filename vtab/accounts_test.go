@@ -3,10 +3,13 @@ package vtab_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -335,8 +338,21 @@ func TestTerminateFindsTheOwnerAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(audit), `"accountId":"`+owner.Account+`"`) {
-		t.Errorf("audit log lacks the owner's account id:\n%s", audit)
+	// Write-ahead: the intent, written before the request, names the
+	// owner too, and so does the outcome.
+	var outcomes []string
+	for _, line := range strings.Split(strings.TrimSpace(string(audit)), "\n") {
+		var rec struct{ Outcome, AccountID string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		if rec.AccountID != owner.Account {
+			t.Errorf("audit record %s has accountId %q, want the owner's %s", rec.Outcome, rec.AccountID, owner.Account)
+		}
+		outcomes = append(outcomes, rec.Outcome)
+	}
+	if !slices.Equal(outcomes, []string{"sending", "succeeded"}) {
+		t.Errorf("audit outcomes %v, want the intent then the outcome", outcomes)
 	}
 
 	// The owner is known now: the next terminate there asks nobody.
@@ -452,5 +468,56 @@ func TestProfilesRegionFromTheProfile(t *testing.T) {
 	want := map[string]int{accountID(1) + "/us-east-1": connectionsIn(1, 0), accountID(2) + "/us-east-1": connectionsIn(2, 0)}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("rows = %v, want %v", got, want)
+	}
+}
+
+// TestRulesAndConnectionLogPerAccount: the tables that came after accounts
+// read every account too, fill accountId, and push accountId down: only
+// the named account's credentials are used, for EC2 and CloudWatch Logs.
+func TestRulesAndConnectionLogPerAccount(t *testing.T) {
+	ds := accountsDataset(3)
+	for i, e := range ds.Endpoints {
+		for k := range i + 1 { // a different count per endpoint
+			e.AuthorizationRules = append(e.AuthorizationRules, &ec2fake.AuthorizationRule{
+				DestinationCidr: fmt.Sprintf("10.%d.%d.0/24", i, k), AccessAll: true, StatusCode: "active"})
+		}
+		e.ConnectionLogEnabled, e.CloudwatchLogGroup = true, "/vpn/"+e.ID
+	}
+	env := vpntest.Start(t, ds, clientvpn.Config{Settings: clientvpn.Settings{Regions: twoRegions, OrgRole: orgRole}})
+	now := time.Now().UnixMilli()
+	for i, e := range ds.Endpoints {
+		for k := range 2 * (i + 1) {
+			env.Fake.PutLogEvents(e.Region, e.CloudwatchLogGroup, e.ID, ec2fake.LogEvent{Timestamp: now - int64(k)*1000,
+				Message: fmt.Sprintf(`{"connection-log-type":"connection-attempt","client-vpn-endpoint-id":"%s"}`, e.ID)})
+		}
+	}
+	rules, logs := map[string]int{}, map[string]int{}
+	for i, e := range ds.Endpoints {
+		rules[e.Account] += i + 1
+		logs[e.Account] += 2 * (i + 1)
+	}
+	if got := countsByAccount(t, env.DB, `SELECT accountId, count(*) FROM client_vpn_authorization_rules GROUP BY 1`); !maps.Equal(got, rules) {
+		t.Errorf("rules per account %v, want %v", got, rules)
+	}
+	if got := countsByAccount(t, env.DB, `SELECT accountId, count(*) FROM client_vpn_connection_log GROUP BY 1`); !maps.Equal(got, logs) {
+		t.Errorf("log events per account %v, want %v", got, logs)
+	}
+
+	x := accountID(2)
+	for _, table := range []string{"client_vpn_authorization_rules", "client_vpn_connection_log"} {
+		env.Fake.ResetLog()
+		got := countsByAccount(t, env.DB, `SELECT accountId, count(*) FROM `+table+` WHERE accountId = '`+x+`' GROUP BY 1`)
+		want := map[string]int{x: rules[x]}
+		if table == "client_vpn_connection_log" {
+			want[x] = logs[x]
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s WHERE accountId = %s: %v, want %v", table, x, got, want)
+		}
+		for _, r := range env.Fake.Requests() {
+			if (r.Service == "ec2" || r.Service == "logs") && r.Account != x {
+				t.Errorf("%s WHERE accountId = %s: %s %s signed for %q", table, x, r.Service, r.Action, r.Account)
+			}
+		}
 	}
 }

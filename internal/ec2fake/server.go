@@ -45,7 +45,7 @@ type Server struct {
 // Request is one entry of the request log. The Authorization header and the
 // credentials are deliberately never recorded.
 type Request struct {
-	// Service is the SigV4 signing service: ec2, sts or organizations.
+	// Service is the SigV4 signing service: ec2, sts, organizations or logs.
 	Service string
 	Action  string
 	Region  string // from the SigV4 credential scope; "" if there was none
