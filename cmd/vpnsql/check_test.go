@@ -93,7 +93,7 @@ func TestCheckCleanExit0(t *testing.T) {
 // TestCheckOrganization: with the demo's organization in scope, every
 // control row names the account of the endpoint it judges, and each
 // account's endpoints are judged (the controls read the tables' hidden
-// accountId).
+// accountId); an account that cannot be read is an error row naming it.
 func TestCheckOrganization(t *testing.T) {
 	org := ec2fake.SampleOrganization(time.Now())
 	want := map[string]int{}
@@ -110,6 +110,19 @@ func TestCheckOrganization(t *testing.T) {
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("rows per accountId %v, want %v", got, want)
+	}
+
+	// A role the members refuse: one error row per unread account, naming it.
+	rows, r = checkRows(t, runOpts{}, "--demo", "--org-role", "AuditRole", "check", "--control", "session_timeout")
+	var unread []string
+	for _, row := range rows {
+		if row[6] == "error" {
+			unread = append(unread, row[3])
+		}
+	}
+	slices.Sort(unread)
+	if r.code != 1 || !slices.Equal(unread, []string{ec2fake.SampleProductionAccount, ec2fake.SampleAcquiredAccount}) {
+		t.Errorf("exit %d, error rows for accounts %v, want 1 and the production and acquired accounts", r.code, unread)
 	}
 }
 

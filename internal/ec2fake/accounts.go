@@ -172,6 +172,15 @@ func SampleOrganization(now time.Time) *Dataset {
 		[]string{"certificate-authentication"}, false)
 	g.generate(acquired, 15, 0, false)
 	prodEU.Account, prodUS.Account, acquired.Account = SampleProductionAccount, SampleProductionAccount, SampleAcquiredAccount
+	// Authorization rules, so that the controls judge every account: the
+	// acquired company's legacy VPN lets every client in (authorize_all
+	// alarms there).
+	prodEU.AuthorizationRules = []*AuthorizationRule{{Description: "Production admins", GroupID: "vpn-prod-admins",
+		DestinationCidr: "10.20.0.0/16", StatusCode: "active"}}
+	prodUS.AuthorizationRules = []*AuthorizationRule{{Description: "On-call engineers", GroupID: "vpn-oncall",
+		DestinationCidr: "10.130.0.0/16", StatusCode: "active"}}
+	acquired.AuthorizationRules = []*AuthorizationRule{{Description: "Legacy LAN", AccessAll: true,
+		DestinationCidr: "192.168.0.0/16", StatusCode: "active"}}
 	ds.Endpoints = append(ds.Endpoints, prodEU, prodUS, acquired)
 	return ds
 }
