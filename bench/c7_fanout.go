@@ -129,8 +129,9 @@ func (b *bench) fanOut(ctx context.Context) error {
 	b.explain("7", "Fan-out over accounts.", fmt.Sprintf(
 		"The fake serves %d regions with %d endpoints of %d connections each (one page per endpoint) to every access key; every "+
 			"answer comes after L=%s (the replayer of contest 1 answers repeated requests from memory after the same latency). "+
-			"An account is a credential set: internal/accounts has no Scope yet on the branch that wrote this contest, so each "+
-			"account is a clientvpn.Service with its own static keys, all %d sharing one accounts.Limiter (the process's), "+
+			"An account is a credential set (the fake, with no accounts declared, keys its token buckets by access key): each "+
+			"account is a clientvpn.Service with its own static keys, all %d sharing one accounts.Limiter keyed by account, "+
+			"as an organization scope's accounts share their Service's (the scope's ListAccounts and AssumeRole are not timed), "+
 			"started at once; each scans both regions (listing, then every endpoint). Defaults: %d requests per account+region, "+
 			"%d in the process. One account makes %d calls; the %d accounts made %d with up to %d in flight. The ratio is the "+
 			"median of the per-round ratios, %d rounds after one warm-up. CPU used by the harness process (the clients, the "+
