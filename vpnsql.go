@@ -10,12 +10,15 @@
 package vpnsql
 
 import (
+	"fmt"
 	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/vpnsql/vpnsql/functions"
+	"github.com/vpnsql/vpnsql/internal/accounts"
+	"github.com/vpnsql/vpnsql/internal/awsid"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/engine"
 	"github.com/vpnsql/vpnsql/internal/sqlite/autoext"
@@ -30,7 +33,16 @@ type Options struct {
 	Regions []string
 	// Profile is a shared-config profile name (like AWS_PROFILE).
 	Profile string
-	// EndpointURL replaces the EC2 endpoint (like AWS_ENDPOINT_URL_EC2).
+	// Profiles puts several named profiles in scope, one account each
+	// (their ids from STS GetCallerIdentity, once per profile).
+	Profiles []string
+	// OrgRole puts every ACTIVE account of the AWS Organization in scope,
+	// read through this IAM role in each (assumed only for the accounts a
+	// query reads). The base credentials must be the management account's
+	// or a delegated administrator's.
+	OrgRole string
+	// EndpointURL replaces the endpoint of every AWS service vpnsql calls
+	// (EC2, STS, Organizations, CloudWatch Logs), like AWS_ENDPOINT_URL.
 	EndpointURL string
 	// Credentials replace the configuration chain's when set.
 	Credentials aws.CredentialsProvider
@@ -46,13 +58,13 @@ type Options struct {
 	// CacheTTL serves identical fetches from memory this long (default 30s;
 	// negative: off).
 	CacheTTL time.Duration
-	// Strict fails a query when a region or endpoint fails, instead of
-	// recording a warning (see the vpnsql_warnings table).
+	// Strict fails a query when an account, region or endpoint fails,
+	// instead of recording a warning (see the vpnsql_warnings table).
 	Strict bool
 	// MaxAttempts per request for failures other than throttling (5xx,
 	// network), the first try included (default 5).
 	MaxAttempts int
-	// RequestTimeout bounds each HTTP attempt (default 60s).
+	// RequestTimeout bounds each HTTP attempt (default 20s).
 	RequestTimeout time.Duration
 
 	// AllowTerminate turns on the SQL functions that end connections,
@@ -80,6 +92,22 @@ type Options struct {
 // process-wide; a later call replaces the options for connections opened
 // after it.
 func Register(opts Options) error {
+	if opts.OrgRole != "" {
+		if err := accounts.CheckRoleName(opts.OrgRole); err != nil {
+			return fmt.Errorf("vpnsql: OrgRole: %w", err)
+		}
+	}
+	for _, r := range opts.Regions {
+		if r == "*" && len(opts.Regions) == 1 {
+			break
+		}
+		if err := awsid.CheckRegion("region", r); err != nil {
+			return fmt.Errorf("vpnsql: Regions: %w", err)
+		}
+	}
+	if opts.Concurrency < 0 || opts.Concurrency > 256 {
+		return fmt.Errorf("vpnsql: Concurrency %d: want 1 to 256 (0: the default)", opts.Concurrency)
+	}
 	door := opts.Door
 	if door == "" {
 		door = functions.DoorGo
@@ -99,6 +127,8 @@ func Register(opts Options) error {
 			Concurrency: opts.Concurrency,
 			CacheTTL:    opts.CacheTTL,
 			Strict:      opts.Strict,
+			Profiles:    opts.Profiles,
+			OrgRole:     opts.OrgRole,
 
 			RegionConcurrency: opts.RegionConcurrency,
 			StallTimeout:      opts.StallTimeout,

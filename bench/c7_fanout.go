@@ -22,10 +22,12 @@ import (
 // most 3x the wall time for A times the work: accounts are read in
 // parallel, each within its own per-account+region limit.
 //
-// internal/accounts has no Scope on this branch yet, so an account is a
-// credential set (the fake tells accounts apart by access key): one
-// clientvpn.Service per account, all sharing one accounts.Limiter, as an
-// organization scan shares the process's. Each contestant starts with a
+// An account here is a credential set (the fake, with no accounts
+// declared, keys its token buckets by access key): one clientvpn.Service
+// per account, all sharing one accounts.Limiter keyed by Config.AccountID,
+// as the accounts of an organization scope share their Service's. (It does
+// not go through the accounts scope: no ListAccounts or AssumeRole is
+// timed.) Each contestant starts with a
 // fresh Limiter and fresh Services (new connections, no cache), and reads
 // every endpoint of both regions with the product's default limits.
 func (b *bench) fanOut(ctx context.Context) error {
@@ -127,8 +129,9 @@ func (b *bench) fanOut(ctx context.Context) error {
 	b.explain("7", "Fan-out over accounts.", fmt.Sprintf(
 		"The fake serves %d regions with %d endpoints of %d connections each (one page per endpoint) to every access key; every "+
 			"answer comes after L=%s (the replayer of contest 1 answers repeated requests from memory after the same latency). "+
-			"An account is a credential set: internal/accounts has no Scope yet on the branch that wrote this contest, so each "+
-			"account is a clientvpn.Service with its own static keys, all %d sharing one accounts.Limiter (the process's), "+
+			"An account is a credential set (the fake, with no accounts declared, keys its token buckets by access key): each "+
+			"account is a clientvpn.Service with its own static keys, all %d sharing one accounts.Limiter keyed by account, "+
+			"as an organization scope's accounts share their Service's (the scope's ListAccounts and AssumeRole are not timed), "+
 			"started at once; each scans both regions (listing, then every endpoint). Defaults: %d requests per account+region, "+
 			"%d in the process. One account makes %d calls; the %d accounts made %d with up to %d in flight. The ratio is the "+
 			"median of the per-round ratios, %d rounds after one warm-up. CPU used by the harness process (the clients, the "+

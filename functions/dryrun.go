@@ -86,7 +86,7 @@ func (t *Terminator) dryRun(ctx context.Context, req clientvpn.TerminateRequest)
 // checkTargets describes the connection, or the user's connections, on the
 // endpoint as they are now.
 func (t *Terminator) checkTargets(ctx context.Context, req clientvpn.TerminateRequest) (targetCheck, error) {
-	q := clientvpn.ConnectionQuery{Region: req.Region, EndpointID: req.EndpointID}
+	q := clientvpn.ConnectionQuery{AccountID: req.AccountID, Region: req.Region, EndpointID: req.EndpointID}
 	if req.ConnectionID != "" {
 		q.ConnectionIDs = []string{req.ConnectionID}
 	} else {

@@ -171,6 +171,19 @@ func (t *Terminator) call(name string, byUser bool, args []any) (any, error) {
 		return nil, refusal
 	}
 
+	// The account that signs, known before the intent is written so that
+	// the intent names it too. Not knowing it sends nothing.
+	owner, err := t.svc.EndpointOwner(context.Background(), req.Region, req.EndpointID)
+	if err != nil {
+		callErr := fmt.Errorf("%s: %w", name, err)
+		rec.Outcome, rec.Error = audit.Failed, callErr.Error()
+		if err := t.appendRecord(rec); err != nil {
+			return nil, fmt.Errorf("%w; the audit record could not be written either: %v", callErr, err)
+		}
+		return nil, callErr
+	}
+	req.AccountID, rec.AccountID = owner, owner
+
 	// Write-ahead: the intent must be on disk before anything is sent.
 	pending, err := t.log.Begin(rec)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 // Pushed down to the API (the rest SQLite filters):
 //   - clientVpnEndpointId = / IN: the endpoints to read; without it, every
 //     endpoint of each region in scope (listed first: expensive)
-//   - region = / IN: the regions to ask; default: the configured regions
+//   - region, accountId = / IN: the regions and accounts to ask (scope.go)
 //   - description, destinationCidr, groupId = / IN: the API's description,
 //     destination-cidr and group-id filters (SQLite re-checks them)
 const (
@@ -31,6 +31,7 @@ const (
 	arDestinationCidr
 	arStatus
 	arRegion
+	arAccountID
 )
 
 var authorizationRulesColumns = []sqlite.Column{
@@ -40,12 +41,14 @@ var authorizationRulesColumns = []sqlite.Column{
 	arAccessAll:           {Name: "accessAll", Type: "INTEGER", Description: `1 when every client may reach destinationCidr, whatever its groups.`},
 	arDestinationCidr:     {Name: "destinationCidr", Type: "TEXT", Description: `The network (IPv4 CIDR) the rule grants access to.`},
 	arStatus:              {Name: "status", Type: "TEXT", JSON: true, Description: `JSON {"code":…,"message":…}; code authorizing, active, failed or revoking.`},
-	arRegion:              {Name: "region", Type: "TEXT", Hidden: true, Description: `The region the rule was read in.`},
+	arRegion:              regionColumn,
+	arAccountID:           accountIDColumn,
 }
 
 var authorizationRulesPushdown = []pushdown{
 	{column: arClientVpnEndpointID, omit: true, check: awsid.CheckEndpointID},
-	{column: arRegion, omit: true, check: awsid.CheckRegion},
+	regionPushdown(arRegion),
+	accountIDPushdown(arAccountID),
 	// SQLite re-checks these: the API's filters are its business.
 	{column: arDescription, check: checkFilterValue},
 	{column: arDestinationCidr, check: checkFilterValue},
@@ -60,6 +63,7 @@ type authorizationRulesTable struct {
 // request or two, discovery is expensive, so a join reads endpoints first.
 func (t *authorizationRulesTable) BestIndex(info *sqlite.IndexInfo) error {
 	used := planPushdown(info, authorizationRulesColumns, authorizationRulesPushdown)
+	wantsAccountID(info, arAccountID)
 	if used[arClientVpnEndpointID] {
 		info.EstimatedCost, info.EstimatedRows = costPerEndpoint, rowsPerEndpoint
 		if used[arRegion] {
@@ -78,6 +82,7 @@ func (t *authorizationRulesTable) BestIndex(info *sqlite.IndexInfo) error {
 func (t *authorizationRulesTable) Open() (sqlite.Cursor, error) {
 	c := &authorizationRulesCursor{}
 	c.table, c.addRow, c.backend = "client_vpn_authorization_rules", c.addRule, t.backend
+	c.regionCol, c.accountCol = arRegion, arAccountID
 	return c, nil
 }
 
@@ -86,7 +91,7 @@ type authorizationRulesCursor struct {
 	json []byte // scratch space for the status column
 }
 
-func (c *authorizationRulesCursor) Filter(ctx context.Context, _ int, idxStr string, args [][]any) error {
+func (c *authorizationRulesCursor) Filter(ctx context.Context, idxNum int, idxStr string, args [][]any) error {
 	c.Close()
 	bound, err := bindPushdown(idxStr, args, authorizationRulesColumns, authorizationRulesPushdown)
 	if err != nil {
@@ -109,6 +114,8 @@ func (c *authorizationRulesCursor) Filter(ctx context.Context, _ int, idxStr str
 		return nil
 	}
 	stream, err := c.backend.ScanAuthorizationRules(ctx, clientvpn.AuthorizationRuleScan{
+		Accounts:         bound.values[arAccountID],
+		WithAccountIDs:   idxNum&idxWantsAccountID != 0,
 		Regions:          bound.values[arRegion],
 		EndpointIDs:      bound.values[arClientVpnEndpointID],
 		Descriptions:     descriptions,
@@ -122,11 +129,9 @@ func (c *authorizationRulesCursor) Filter(ctx context.Context, _ int, idxStr str
 	return nil
 }
 
-func (c *authorizationRulesCursor) addRule(rows *sqlite.Rows, region string, r *types.AuthorizationRule) {
-	rows.Add()
+func (c *authorizationRulesCursor) addRule(rows *sqlite.Rows, r *types.AuthorizationRule) {
 	// Echo what was asked for, or SQLite would filter the row away.
 	rows.Text(arClientVpnEndpointID, c.page.EndpointID)
-	rows.Text(arRegion, region)
 	text(rows, arDescription, r.Description)
 	text(rows, arGroupID, r.GroupId)
 	boolean(rows, arAccessAll, r.AccessAll)

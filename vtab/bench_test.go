@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/vpnsql/vpnsql/internal/accounts"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 	"github.com/vpnsql/vpnsql/internal/sqlite/autoext"
@@ -39,6 +40,8 @@ func (m *memoryBackend) ScanAuthorizationRules(ctx context.Context, scan clientv
 }
 
 func (m *memoryBackend) Warnings(int64) []clientvpn.Warning { return nil }
+
+func (m *memoryBackend) Accounts(context.Context) ([]accounts.Account, error) { return nil, nil }
 
 func (m *memoryBackend) Endpoints(ctx context.Context, q clientvpn.EndpointQuery, page func([]types.ClientVpnEndpoint) error) error {
 	return page([]types.ClientVpnEndpoint{{ClientVpnEndpointId: aws.String(benchEndpoint)}})

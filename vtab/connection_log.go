@@ -30,7 +30,8 @@ import (
 // Pushed down (SQLite re-checks every one: none is omitted):
 //   - clientVpnEndpointId = / IN: the endpoints whose groups are read, and a
 //     filter pattern narrowing a group several endpoints share
-//   - region = / IN: the regions whose endpoints are discovered
+//   - region, accountId = / IN: the regions and accounts whose endpoints
+//     are discovered (only those accounts are contacted, as in scope.go)
 //   - eventTime >, >=, <, <=, = (and so BETWEEN): FilterLogEvents startTime
 //     and endTime
 //   - connectionId, username = / IN: a filter pattern
@@ -81,6 +82,7 @@ var connectionLogColumns = func() []sqlite.Column {
 var connectionLogPushdown = []pushdown{
 	{column: clClientVpnEndpointID, check: awsid.CheckEndpointID},
 	{column: clRegion, check: awsid.CheckRegion},
+	{column: clAccountID, check: awsid.CheckAccountID},
 	{column: clConnectionID, check: awsid.CheckConnectionID},
 	{column: clUsername, check: awsid.CheckUsername},
 }
@@ -118,6 +120,7 @@ var rangeOps = map[sqlite.Op]string{sqlite.OpGT: ">", sqlite.OpGE: ">=", sqlite.
 
 func (t *connectionLogTable) BestIndex(info *sqlite.IndexInfo) error {
 	used := planPushdown(info, connectionLogColumns, connectionLogPushdown)
+	wantsAccountID(info, clAccountID)
 	n := 0
 	for _, c := range info.Constraints {
 		if c.ArgvIndex > 0 {
@@ -195,7 +198,7 @@ func (w *window) lower(ms int64) {
 	}
 }
 
-func (c *connectionLogCursor) Filter(ctx context.Context, _ int, idxStr string, args [][]any) error {
+func (c *connectionLogCursor) Filter(ctx context.Context, idxNum int, idxStr string, args [][]any) error {
 	_ = c.Close()
 	eqPart, rangePart, _ := strings.Cut(idxStr, connectionLogRangeSep)
 	nEq := 0
@@ -220,7 +223,7 @@ func (c *connectionLogCursor) Filter(ctx context.Context, _ int, idxStr string, 
 	if !ok {
 		return fmt.Errorf("%s: this build has no connection-log reader", connectionLogName)
 	}
-	groups, err := c.discover(ctx, bound)
+	groups, err := c.discover(ctx, bound, idxNum&idxWantsAccountID != 0)
 	if err != nil {
 		return fmt.Errorf("%s: %w", connectionLogName, err)
 	}
@@ -235,17 +238,19 @@ func (c *connectionLogCursor) Filter(ctx context.Context, _ int, idxStr string, 
 // discover lists the endpoints in scope and returns the log groups they
 // write to, each once, with the union of their streams (nil: the whole
 // group, when an endpoint names no stream).
-func (c *connectionLogCursor) discover(ctx context.Context, bound bound) ([]connlog.Group, error) {
+func (c *connectionLogCursor) discover(ctx context.Context, bound bound, withAccountIDs bool) ([]connlog.Group, error) {
 	stream, err := c.backend.ScanEndpoints(ctx, clientvpn.EndpointScan{
-		Regions:     bound.values[clRegion],
-		EndpointIDs: bound.values[clClientVpnEndpointID],
+		Accounts:       bound.values[clAccountID],
+		WithAccountIDs: withAccountIDs,
+		Regions:        bound.values[clRegion],
+		EndpointIDs:    bound.values[clClientVpnEndpointID],
 	})
 	if err != nil {
 		return nil, err
 	}
 	defer stream.Close()
 	var groups []connlog.Group
-	index := map[[2]string]int{}
+	index := map[[3]string]int{} // account, region, group name
 	wholeGroup := map[int]bool{}
 	for {
 		page, ok, err := stream.Next(ctx)
@@ -263,12 +268,12 @@ func (c *connectionLogCursor) discover(ctx context.Context, bound bound) ([]conn
 			if o == nil || !aws.ToBool(o.Enabled) || aws.ToString(o.CloudwatchLogGroup) == "" {
 				continue
 			}
-			key := [2]string{page.Region, aws.ToString(o.CloudwatchLogGroup)}
+			key := [3]string{page.AccountID, page.Region, aws.ToString(o.CloudwatchLogGroup)}
 			i, seen := index[key]
 			if !seen {
 				i = len(groups)
 				index[key] = i
-				groups = append(groups, connlog.Group{Region: key[0], Name: key[1]})
+				groups = append(groups, connlog.Group{Account: key[0], Region: key[1], Name: key[2]})
 			}
 			switch s := aws.ToString(o.CloudwatchLogStream); {
 			case s == "":

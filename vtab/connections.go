@@ -18,12 +18,13 @@ import (
 // strings), times are the API's "YYYY-MM-DD HH:MM:SS" UTC text,
 // connectionEndTime is NULL while a connection is open (the API sends "-"),
 // status is JSON {"code":…,"message":…} and postureComplianceStatusSet a
-// JSON array. The hidden region column says where each row came from.
+// JSON array. The hidden region and accountId columns (scope.go) say
+// where each row came from.
 //
 // Pushed down to the API (the rest SQLite filters):
 //   - clientVpnEndpointId = / IN: the endpoints to fetch; without it, every
 //     endpoint of each region in scope (listed first: expensive)
-//   - region = / IN: the regions to ask; default: the configured regions
+//   - region, accountId = / IN: the regions and accounts to ask (scope.go)
 //   - connectionId = / IN: the API's connection-id filter
 //   - username = / IN: the API's username filter
 //
@@ -45,6 +46,7 @@ const (
 	colEgressPackets
 	colPostureComplianceStatusSet
 	colRegion
+	colAccountID
 )
 
 var connectionsColumns = []sqlite.Column{
@@ -69,14 +71,16 @@ var connectionsColumns = []sqlite.Column{
 	colEgressPackets:  {Name: "egressPackets", Type: "INTEGER", Description: "packets received by the client"},
 	colPostureComplianceStatusSet: {Name: "postureComplianceStatusSet", Type: "TEXT", JSON: true,
 		Description: "JSON array of the statuses the client connect handler returned for posture compliance; NULL when the API sent no set, [] for an empty one"},
-	colRegion: {Name: "region", Type: "TEXT", Hidden: true, Description: "AWS Region the row was read from (hidden: not in SELECT *)"},
+	colRegion:    regionColumn,
+	colAccountID: accountIDColumn,
 }
 
 // connectionsPushdown lists the columns handed to the API, in the order
 // their values reach Filter.
 var connectionsPushdown = []pushdown{
 	{column: colClientVpnEndpointID, omit: true, check: awsid.CheckEndpointID},
-	{column: colRegion, omit: true, check: awsid.CheckRegion},
+	regionPushdown(colRegion),
+	accountIDPushdown(colAccountID),
 	// SQLite re-checks these two: the API's filters are its business.
 	{column: colConnectionID, check: awsid.CheckConnectionID},
 	{column: colUsername, check: awsid.CheckUsername},
@@ -100,6 +104,7 @@ type connectionsTable struct {
 
 func (t *connectionsTable) BestIndex(info *sqlite.IndexInfo) error {
 	used := planPushdown(info, connectionsColumns, connectionsPushdown)
+	wantsAccountID(info, colAccountID)
 	if used[colClientVpnEndpointID] {
 		info.EstimatedCost, info.EstimatedRows = costPerEndpoint, rowsPerEndpoint
 		if used[colRegion] {
@@ -118,6 +123,7 @@ func (t *connectionsTable) BestIndex(info *sqlite.IndexInfo) error {
 func (t *connectionsTable) Open() (sqlite.Cursor, error) {
 	c := &connectionsCursor{}
 	c.table, c.addRow, c.backend = "client_vpn_connections", c.addConnection, t.backend
+	c.regionCol, c.accountCol = colRegion, colAccountID
 	return c, nil
 }
 
@@ -126,7 +132,7 @@ type connectionsCursor struct {
 	json []byte // scratch space for JSON columns
 }
 
-func (c *connectionsCursor) Filter(ctx context.Context, _ int, idxStr string, args [][]any) error {
+func (c *connectionsCursor) Filter(ctx context.Context, idxNum int, idxStr string, args [][]any) error {
 	c.Close()
 	bound, err := bindPushdown(idxStr, args, connectionsColumns, connectionsPushdown)
 	if err != nil {
@@ -136,10 +142,12 @@ func (c *connectionsCursor) Filter(ctx context.Context, _ int, idxStr string, ar
 		return nil // a NULL or an empty list on a pushed-down column: no rows
 	}
 	stream, err := c.backend.ScanConnections(ctx, clientvpn.ConnectionScan{
-		Regions:       bound.values[colRegion],
-		EndpointIDs:   bound.values[colClientVpnEndpointID],
-		ConnectionIDs: bound.values[colConnectionID],
-		Usernames:     bound.values[colUsername],
+		Accounts:       bound.values[colAccountID],
+		WithAccountIDs: idxNum&idxWantsAccountID != 0,
+		Regions:        bound.values[colRegion],
+		EndpointIDs:    bound.values[colClientVpnEndpointID],
+		ConnectionIDs:  bound.values[colConnectionID],
+		Usernames:      bound.values[colUsername],
 	})
 	if err != nil {
 		return fmt.Errorf("client_vpn_connections: %w", err)
@@ -148,12 +156,10 @@ func (c *connectionsCursor) Filter(ctx context.Context, _ int, idxStr string, ar
 	return nil
 }
 
-func (c *connectionsCursor) addConnection(rows *sqlite.Rows, region string, conn *types.ClientVpnConnection) {
-	rows.Add()
+func (c *connectionsCursor) addConnection(rows *sqlite.Rows, conn *types.ClientVpnConnection) {
 	text(rows, colClientIP, conn.ClientIp)
 	// Echo what was asked for, or SQLite would filter the row away.
 	rows.Text(colClientVpnEndpointID, c.page.EndpointID)
-	rows.Text(colRegion, region)
 	text(rows, colCommonName, conn.CommonName)
 	if conn.ConnectionEndTime != nil && *conn.ConnectionEndTime != "-" {
 		rows.Text(colConnectionEndTime, *conn.ConnectionEndTime)

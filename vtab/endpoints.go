@@ -24,7 +24,7 @@ import (
 // Pushed down to the API:
 //   - clientVpnEndpointId = / IN: all values in one request per region
 //   - transportProtocol =: the API's transport-protocol filter
-//   - region = / IN: the regions to ask; default: the configured regions
+//   - region, accountId = / IN: the regions and accounts to ask (scope.go)
 const (
 	epClientVpnEndpointID = iota
 	epDescription
@@ -50,6 +50,7 @@ const (
 	epDisconnectOnSessionTimeout
 	epClientLoginBannerOptions
 	epRegion
+	epAccountID
 )
 
 var endpointsColumns = []sqlite.Column{
@@ -85,12 +86,14 @@ var endpointsColumns = []sqlite.Column{
 		Description: "1 if clients are disconnected at the session timeout rather than prompted to reconnect"},
 	epClientLoginBannerOptions: {Name: "clientLoginBannerOptions", Type: "TEXT", JSON: true,
 		Description: `JSON {"enabled":…,"bannerText":…}: the text shown when a session starts`},
-	epRegion: {Name: "region", Type: "TEXT", Hidden: true, Description: "AWS Region the row was read from (hidden: not in SELECT *)"},
+	epRegion:    regionColumn,
+	epAccountID: accountIDColumn,
 }
 
 var endpointsPushdown = []pushdown{
 	{column: epClientVpnEndpointID, omit: true, check: awsid.CheckEndpointID},
-	{column: epRegion, omit: true, check: awsid.CheckRegion},
+	regionPushdown(epRegion),
+	accountIDPushdown(epAccountID),
 	{column: epTransportProtocol, check: checkTransportProtocol},
 }
 
@@ -111,6 +114,7 @@ type endpointsTable struct {
 
 func (t *endpointsTable) BestIndex(info *sqlite.IndexInfo) error {
 	used := planPushdown(info, endpointsColumns, endpointsPushdown)
+	wantsAccountID(info, epAccountID)
 	info.EstimatedCost, info.EstimatedRows = costEndpointsAll, rowsEndpointsAll
 	if used[epClientVpnEndpointID] {
 		info.EstimatedCost, info.EstimatedRows = costEndpointsByID, rowsEndpointsByID
@@ -124,6 +128,7 @@ func (t *endpointsTable) BestIndex(info *sqlite.IndexInfo) error {
 func (t *endpointsTable) Open() (sqlite.Cursor, error) {
 	c := &endpointsCursor{}
 	c.table, c.addRow, c.backend = "client_vpn_endpoints", addEndpointRow, t.backend
+	c.regionCol, c.accountCol = epRegion, epAccountID
 	return c, nil
 }
 
@@ -131,7 +136,7 @@ type endpointsCursor struct {
 	streamCursor[types.ClientVpnEndpoint]
 }
 
-func (c *endpointsCursor) Filter(ctx context.Context, _ int, idxStr string, args [][]any) error {
+func (c *endpointsCursor) Filter(ctx context.Context, idxNum int, idxStr string, args [][]any) error {
 	c.Close()
 	bound, err := bindPushdown(idxStr, args, endpointsColumns, endpointsPushdown)
 	if err != nil {
@@ -145,6 +150,8 @@ func (c *endpointsCursor) Filter(ctx context.Context, _ int, idxStr string, args
 		transport = v[0]
 	}
 	stream, err := c.backend.ScanEndpoints(ctx, clientvpn.EndpointScan{
+		Accounts:          bound.values[epAccountID],
+		WithAccountIDs:    idxNum&idxWantsAccountID != 0,
 		Regions:           bound.values[epRegion],
 		EndpointIDs:       bound.values[epClientVpnEndpointID],
 		TransportProtocol: transport,
@@ -156,9 +163,7 @@ func (c *endpointsCursor) Filter(ctx context.Context, _ int, idxStr string, args
 	return nil
 }
 
-func addEndpointRow(rows *sqlite.Rows, region string, e *types.ClientVpnEndpoint) {
-	rows.Add()
-	rows.Text(epRegion, region)
+func addEndpointRow(rows *sqlite.Rows, e *types.ClientVpnEndpoint) {
 	text(rows, epClientVpnEndpointID, e.ClientVpnEndpointId)
 	text(rows, epDescription, e.Description)
 	if e.Status != nil {

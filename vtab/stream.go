@@ -12,12 +12,15 @@ import (
 // embeds one and starts the stream in its Filter.
 type streamCursor[T any] struct {
 	backend Backend
-	table   string                                          // for error messages
-	addRow  func(rows *sqlite.Rows, region string, item *T) // one API item as one row
-	ctx     context.Context
-	stream  *clientvpn.Stream[T]
-	page    clientvpn.Page[T]
-	next    int // index into page.Items
+	table   string                           // for error messages
+	addRow  func(rows *sqlite.Rows, item *T) // one API item's own columns
+	// regionCol and accountCol are the table's shared hidden columns,
+	// filled here for every row.
+	regionCol, accountCol int
+	ctx                   context.Context
+	stream                *clientvpn.Stream[T]
+	page                  clientvpn.Page[T]
+	next                  int // index into page.Items
 }
 
 // start begins reading stream; Filter has closed the previous scan.
@@ -31,7 +34,12 @@ func (c *streamCursor[T]) Next(rows *sqlite.Rows) (bool, error) {
 	}
 	for !rows.Full() {
 		if c.next < len(c.page.Items) {
-			c.addRow(rows, c.page.Region, &c.page.Items[c.next])
+			rows.Add()
+			c.addRow(rows, &c.page.Items[c.next])
+			rows.Text(c.regionCol, c.page.Region)
+			if c.page.AccountID != "" {
+				rows.Text(c.accountCol, c.page.AccountID)
+			}
 			c.next++
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/vpnsql/vpnsql/internal/accounts"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/sqlite"
 )
@@ -25,6 +26,8 @@ type Backend interface {
 	ScanAuthorizationRules(ctx context.Context, scan clientvpn.AuthorizationRuleScan) (*clientvpn.Stream[types.AuthorizationRule], error)
 	// Warnings returns the failures queries survived, after mark since.
 	Warnings(since int64) []clientvpn.Warning
+	// Accounts lists the accounts in scope, with their ids and status.
+	Accounts(ctx context.Context) ([]accounts.Account, error)
 }
 
 // tables is every table vpnsql declares, in the order front ends list
@@ -38,6 +41,7 @@ var tables = []struct {
 	{"client_vpn_endpoints", endpointsColumns, func(b Backend) sqlite.Table { return &endpointsTable{backend: b} }},
 	{"client_vpn_authorization_rules", authorizationRulesColumns, func(b Backend) sqlite.Table { return &authorizationRulesTable{backend: b} }},
 	{connectionLogName, connectionLogColumns, func(b Backend) sqlite.Table { return &connectionLogTable{backend: b} }},
+	{"vpnsql_accounts", accountsColumns, func(b Backend) sqlite.Table { return &accountsTable{backend: b} }},
 	{"vpnsql_warnings", warningsColumns, func(b Backend) sqlite.Table { return &warningsTable{backend: b} }},
 }
 

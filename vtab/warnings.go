@@ -19,16 +19,18 @@ const (
 	wOperation
 	wCode
 	wMessage
+	wAccountID
 )
 
 var warningsColumns = []sqlite.Column{
 	wSeq:                 {Name: "seq", Type: "INTEGER", Description: "sequence number of the warning, increasing"},
 	wTime:                {Name: "time", Type: "TEXT", Description: "when it happened, 'YYYY-MM-DD HH:MM:SS' UTC"},
-	wRegion:              {Name: "region", Type: "TEXT", Description: "AWS Region of the failed call"},
-	wClientVpnEndpointID: {Name: "clientVpnEndpointId", Type: "TEXT", Description: "endpoint whose rows are missing; NULL for a region-wide failure"},
+	wRegion:              {Name: "region", Type: "TEXT", Description: "AWS Region of the failed call; NULL when a whole account failed"},
+	wClientVpnEndpointID: {Name: "clientVpnEndpointId", Type: "TEXT", Description: "endpoint whose rows are missing; NULL for a region-wide or account-wide failure"},
 	wOperation:           {Name: "operation", Type: "TEXT", Description: "the AWS API call that failed, e.g. DescribeClientVpnConnections"},
 	wCode:                {Name: "code", Type: "TEXT", Description: "AWS error code, e.g. UnauthorizedOperation; NULL if there was none"},
 	wMessage:             {Name: "message", Type: "TEXT", Description: "what went wrong, in one line"},
+	wAccountID:           accountIDColumn,
 }
 
 type warningsTable struct {
@@ -56,7 +58,7 @@ func (c *warningsCursor) Filter(context.Context, int, string, [][]any) error {
 		c.seqs = append(c.seqs, w.Seq)
 		c.rows = append(c.rows, []string{
 			wTime: w.Time.Format(time.DateTime), wRegion: w.Region, wClientVpnEndpointID: w.EndpointID,
-			wOperation: w.Operation, wCode: w.Code, wMessage: w.Message,
+			wOperation: w.Operation, wCode: w.Code, wMessage: w.Message, wAccountID: w.AccountID,
 		})
 	}
 	return nil

@@ -7,8 +7,11 @@
 // extension reads its settings from the environment: the standard AWS
 // variables (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_EC2, …) and
 // VPNSQL_REGION, VPNSQL_CONCURRENCY, VPNSQL_REGION_CONCURRENCY,
-// VPNSQL_STALL_TIMEOUT, VPNSQL_CACHE_TTL, VPNSQL_STRICT; the
-// SQL function vpnsql_config changes them later. VPNSQL_ALLOW_TERMINATE=1
+// VPNSQL_STALL_TIMEOUT, VPNSQL_CACHE_TTL, VPNSQL_STRICT, VPNSQL_PROFILE
+// (two or more profiles, one account each; AWS_PROFILE stays the single
+// default) and VPNSQL_ORG_ROLE (every account of the organization, through
+// that role); the SQL function vpnsql_config changes them later.
+// VPNSQL_ALLOW_TERMINATE=1
 // turns on the functions that terminate connections, and VPNSQL_AUDIT_LOG
 // says where their calls are recorded (docs/terminate.md); only the
 // environment at load time counts for those two.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpnsql/vpnsql/internal/ec2fake"
 	"github.com/vpnsql/vpnsql/queries"
 )
 
@@ -84,6 +87,42 @@ func TestCheckCleanExit0(t *testing.T) {
 	rows, r = checkRows(t, runOpts{}, "--demo", "check", "--tag", "posture", "--param", "client_connect_handler.advisory=1")
 	if r.code != 0 || countStatus(rows, "info") == 0 || countStatus(rows, "alarm") != 0 {
 		t.Fatalf("advisory: exit %d, rows %v", r.code, rows)
+	}
+}
+
+// TestCheckOrganization: with the demo's organization in scope, every
+// control row names the account of the endpoint it judges, and each
+// account's endpoints are judged (the controls read the tables' hidden
+// accountId); an account that cannot be read is an error row naming it.
+func TestCheckOrganization(t *testing.T) {
+	org := ec2fake.SampleOrganization(time.Now())
+	want := map[string]int{}
+	for _, e := range org.Endpoints {
+		want[cmp.Or(e.Account, ec2fake.SampleManagementAccount)]++
+	}
+	rows, r := checkRows(t, runOpts{}, "--demo", "--org-role", "OrganizationAccountAccessRole", "check", "--control", "session_timeout")
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3; stderr %q", r.code, r.stderr)
+	}
+	got := map[string]int{}
+	for _, row := range rows {
+		got[row[3]]++
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("rows per accountId %v, want %v", got, want)
+	}
+
+	// A role the members refuse: one error row per unread account, naming it.
+	rows, r = checkRows(t, runOpts{}, "--demo", "--org-role", "AuditRole", "check", "--control", "session_timeout")
+	var unread []string
+	for _, row := range rows {
+		if row[6] == "error" {
+			unread = append(unread, row[3])
+		}
+	}
+	slices.Sort(unread)
+	if r.code != 1 || !slices.Equal(unread, []string{ec2fake.SampleProductionAccount, ec2fake.SampleAcquiredAccount}) {
+		t.Errorf("exit %d, error rows for accounts %v, want 1 and the production and acquired accounts", r.code, unread)
 	}
 }
 

@@ -182,7 +182,7 @@ func TestPromptSession(t *testing.T) {
 	// .schema shows the virtual table's columns, hidden ones marked, and
 	// what each holds.
 	s.typeLine(".schema client_vpn_connections")
-	s.waitFor(regexp.MustCompile(`(?m)^  clientIp TEXT,  -- address the endpoint assigned .*\n(?s:.*)^  region TEXT HIDDEN  -- AWS Region .*\n\);\nvpnsql>`), 10*time.Second)
+	s.waitFor(regexp.MustCompile(`(?m)^  clientIp TEXT,  -- address the endpoint assigned .*\n(?s:.*)^  region TEXT HIDDEN,  -- AWS Region .*\n  accountId TEXT HIDDEN  -- AWS account .*\n\);\nvpnsql>`), 10*time.Second)
 
 	// .output sends results to a file until .output stdout.
 	outFile := filepath.Join(t.TempDir(), "out.csv")

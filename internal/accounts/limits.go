@@ -100,15 +100,6 @@ func NewLimiter(l Limits) *Limiter {
 	return &Limiter{limits: l, total: newGate(l.Concurrency), regions: map[regionKey]*regionLimit{}}
 }
 
-// processLimiter is the Limiter of every (account, region) configuration
-// built by this package.
-var processLimiter = NewLimiter(Limits{})
-
-// applyLimits is where this package's configurations get their limits.
-func applyLimits(cfg *aws.Config, accountID, region string) {
-	processLimiter.Apply(cfg, accountID, region)
-}
-
 // Limits returns the limits in force.
 func (l *Limiter) Limits() Limits {
 	l.mu.Lock()
@@ -153,16 +144,16 @@ func (l *Limiter) region(account, region string) *regionLimit {
 // rate limiter; a throttled request is tried again, with backoff, until
 // the account+region has answered nothing but throttles for StallTimeout;
 // other retryable failures get MaxAttempts tries in all (the SDK's
-// standard retryer). Call it on a copy of the configuration per
+// standard retryer), a timed-out request two (timeoutBoundRetryer). Call it on a copy of the configuration per
 // (account, region), before creating clients from it.
 func (l *Limiter) Apply(cfg *aws.Config, accountID, region string) {
 	r := l.region(accountID, region)
 	limits := l.Limits()
 	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
+		return timeoutBoundRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = limits.MaxAttempts
 			o.MaxBackoff = limits.MaxBackoff
-		})
+		})}
 	}
 	throttled := &throttleRetry{limiter: l, region: r}
 	// Clip: the slice may share its array with other configurations.

@@ -59,11 +59,12 @@ type Record struct {
 	// Call links a sent call's intent and outcome records.
 	Call string `json:"call,omitempty"`
 
-	EndpointID   any  `json:"clientVpnEndpointId"`
-	Region       any  `json:"region"`
-	ConnectionID any  `json:"connectionId,omitempty"`
-	Username     any  `json:"username,omitempty"`
-	DryRun       bool `json:"dryRun"`
+	EndpointID   any    `json:"clientVpnEndpointId"`
+	Region       any    `json:"region"`
+	AccountID    string `json:"accountId,omitempty"` // the account that signed the request
+	ConnectionID any    `json:"connectionId,omitempty"`
+	Username     any    `json:"username,omitempty"`
+	DryRun       bool   `json:"dryRun"`
 
 	Outcome   string          `json:"outcome"`
 	Result    json.RawMessage `json:"result,omitempty"`

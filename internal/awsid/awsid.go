@@ -75,3 +75,13 @@ func Quote(v string) string {
 	}
 	return "'" + v + "'"
 }
+
+var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// CheckAccountID refuses v unless it is an AWS account id: 12 digits.
+func CheckAccountID(name, v string) error {
+	if !accountIDPattern.MatchString(v) {
+		return fmt.Errorf("%s %s is not an AWS account id (12 digits, like '123456789012')", name, Quote(v))
+	}
+	return nil
+}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/vpnsql/vpnsql/functions"
+	"github.com/vpnsql/vpnsql/internal/accounts"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/ec2fake"
 	"github.com/vpnsql/vpnsql/internal/engine"
@@ -268,6 +269,8 @@ func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), e
 			Concurrency: a.cfg.Concurrency,
 			CacheTTL:    cacheTTL,
 			Strict:      a.cfg.Strict,
+			Profiles:    a.cfg.Profiles,
+			OrgRole:     a.cfg.OrgRole,
 
 			RegionConcurrency: a.cfg.RegionConcurrency,
 			StallTimeout:      a.cfg.StallTimeout,
@@ -289,21 +292,35 @@ func (a *app) install() (svc *clientvpn.Service, announce string, stop func(), e
 	stop = func() {}
 	if a.cfg.Demo {
 		now := time.Now().UTC()
-		ds := ec2fake.SampleDataset(now)
+		ds := ec2fake.SampleOrganization(now)
+		for _, r := range cfg.Regions {
+			if r != "*" && !slices.Contains(ds.Regions, r) {
+				return nil, "", nil, usageErrorf("--demo: the sample data has no region %s (it has %s)", r, strings.Join(ds.Regions, ", "))
+			}
+		}
 		fake := ec2fake.New(ds)
 		fake.LoadSampleLogs(now) // the connection log's week of history
 		srv, err := ec2fake.Start(fake)
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("starting the demo server: %w", err)
 		}
+		// The demo ignores every AWS setting (profiles, files, endpoint
+		// variables): its keys, its endpoint and nothing else.
+		cfg.Isolated = true
 		cfg.EndpointURL = srv.URL
 		cfg.Credentials = clientvpn.DummyCredentials()
 		if len(cfg.Regions) == 0 {
 			cfg.Regions = slices.Clone(ds.Regions)
 		}
-		announce = fmt.Sprintf("vpnsql: demo mode: built-in sample data served on %s, no AWS account used",
-			strings.TrimPrefix(srv.URL, "http://"))
+		announce = fmt.Sprintf("vpnsql: demo mode: built-in sample data served on %s, no AWS account used; regions %s; account %s (--org-role %s adds the sample organization's other accounts)",
+			strings.TrimPrefix(srv.URL, "http://"), strings.Join(ds.Regions, ", "), ec2fake.SampleManagementAccount, ec2fake.DefaultOrgRole)
+		if cfg.OrgRole != "" {
+			announce = fmt.Sprintf("vpnsql: demo mode: built-in sample data served on %s, no AWS account used; regions %s; organization of %d accounts",
+				strings.TrimPrefix(srv.URL, "http://"), strings.Join(ds.Regions, ", "), len(ds.Accounts))
+		}
 		stop = srv.Close
+	} else if err := accounts.CheckProfiles(append([]string{a.cfg.Profile}, a.cfg.Profiles...)); err != nil {
+		return nil, "", nil, &UsageError{Err: err}
 	}
 	svc = engine.Install(cfg, policy)
 	if err := autoext.Install(); err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -149,13 +150,13 @@ func (r *runner) check(ctx context.Context, w output.Writer, plan *checkPlan) (c
 // checkOne runs one control, passing each of its rows (the control's
 // columns) to emit. Its error is emit's or ctx's, never the control's.
 func (r *runner) checkOne(ctx context.Context, c queries.Control, args []any, emit func([]any) error) error {
-	errorRow := func(region, resource any, reason string) error {
-		return emit([]any{nil, region, resource, "error", oneLine(reason)})
+	errorRow := func(account, region, resource any, reason string) error {
+		return emit([]any{account, region, resource, "error", oneLine(reason)})
 	}
 	for _, table := range c.Needs {
 		var n int
 		if err := r.conn.QueryRowContext(ctx, "SELECT count(*) FROM pragma_module_list WHERE name = ?", table).Scan(&n); err != nil {
-			return errorRow(nil, nil, err.Error())
+			return errorRow(nil, nil, nil, err.Error())
 		}
 		if n == 0 {
 			return emit([]any{nil, nil, nil, "skip", "needs the table " + table + ", which this build of vpnsql lacks"})
@@ -173,12 +174,13 @@ func (r *runner) checkOne(ctx context.Context, c queries.Control, args []any, em
 		return emitErr.err
 	}
 	if err != nil {
-		if err := errorRow(nil, nil, err.Error()); err != nil {
+		if err := errorRow(nil, nil, nil, err.Error()); err != nil {
 			return err
 		}
 	}
-	// A region or endpoint the scan could not read went unchecked: one row
-	// for each, however many of the control's scans met the failure.
+	// An account, region or endpoint the scan could not read went
+	// unchecked: one row for each, however many of the control's scans met
+	// the failure.
 	seen := map[string]bool{}
 	for _, wn := range r.svc.Warnings(mark) {
 		key := wn.String()
@@ -186,11 +188,8 @@ func (r *runner) checkOne(ctx context.Context, c queries.Control, args []any, em
 			continue
 		}
 		seen[key] = true
-		resource := wn.EndpointID
-		if resource == "" {
-			resource = wn.Region
-		}
-		if err := errorRow(wn.Region, resource, wn.String()); err != nil {
+		resource := cmp.Or(wn.EndpointID, wn.Region, wn.AccountID)
+		if err := errorRow(nullIfEmpty(wn.AccountID), nullIfEmpty(wn.Region), resource, wn.String()); err != nil {
 			return err
 		}
 	}
@@ -325,4 +324,13 @@ func (p *prompt) check(arg string) error {
 	}
 	_, err = io.WriteString(p.app.std.Err, "vpnsql: "+sum.String()+"\n")
 	return err
+}
+
+// nullIfEmpty is s, or SQL NULL for "" (a warning's account or region it
+// does not know).
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

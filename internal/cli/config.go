@@ -13,6 +13,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/vpnsql/vpnsql/functions"
+	"github.com/vpnsql/vpnsql/internal/accounts"
+	"github.com/vpnsql/vpnsql/internal/awsid"
 	"github.com/vpnsql/vpnsql/internal/clientvpn"
 	"github.com/vpnsql/vpnsql/internal/output"
 	"github.com/vpnsql/vpnsql/queries"
@@ -20,11 +23,16 @@ import (
 
 // Config is a parsed command line.
 type Config struct {
-	Format      output.Format
-	OutputFile  string // "" = standard output
-	NoHeader    bool
-	Regions     []string
-	Profile     string
+	Format     output.Format
+	OutputFile string // "" = standard output
+	NoHeader   bool
+	Regions    []string
+	// Profile is the one --profile given (the default chain's profile,
+	// like AWS_PROFILE); Profiles are two or more, each its own account.
+	Profile  string
+	Profiles []string
+	// OrgRole puts the organization's accounts in scope (--org-role).
+	OrgRole     string
 	EndpointURL string
 	DB          string // SQLite database opened as "main"; ":memory:" by default
 	Timeout     time.Duration
@@ -86,7 +94,7 @@ func usageErrorf(format string, args ...any) error {
 
 // flagSet declares the flags, bound to cfg; format and params are bound to
 // strings and validated after parsing.
-func flagSet(cfg *Config, format *string, params *[]string) *pflag.FlagSet {
+func flagSet(cfg *Config, format *string, params *[]string, profiles *[]string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("vpnsql", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by the caller, on one line
 	fs.SortFlags = false
@@ -101,8 +109,16 @@ func flagSet(cfg *Config, format *string, params *[]string) *pflag.FlagSet {
 	fs.StringSliceVar(&cfg.Regions, "region", nil,
 		"`REGION`s a query covers when it names none; repeat the flag or separate\n"+
 			"with commas (default: the AWS configuration's; with --demo: the sample's)")
-	fs.StringVar(&cfg.Profile, "profile", "", "AWS shared-config profile `NAME` (like AWS_PROFILE)")
-	fs.StringVar(&cfg.EndpointURL, "endpoint-url", "", "send EC2 requests to `URL` instead of AWS (like AWS_ENDPOINT_URL_EC2)")
+	fs.StringSliceVar(profiles, "profile", nil,
+		"AWS shared-config profile `NAME` (like AWS_PROFILE); two or more\n"+
+			"(repeated or comma-separated) read one account each")
+	fs.StringVar(&cfg.OrgRole, "org-role", "",
+		"read every ACTIVE account of the AWS Organization through the IAM\n"+
+			"role `ROLE` in each (e.g. OrganizationAccountAccessRole); needs the\n"+
+			"management account's or a delegated administrator's credentials")
+	fs.StringVar(&cfg.EndpointURL, "endpoint-url", "",
+		"send every AWS request (EC2, STS, Organizations, CloudWatch Logs) to\n"+
+			"`URL` instead of AWS (like AWS_ENDPOINT_URL)")
 	fs.StringVar(&cfg.DB, "db", ":memory:",
 		"open the SQLite database `PATH` (created if missing; file: URIs work) as\n"+
 			"\"main\", so your tables there can be joined and CREATE TABLE … AS SELECT\n"+
@@ -110,15 +126,17 @@ func flagSet(cfg *Config, format *string, params *[]string) *pflag.FlagSet {
 	fs.DurationVar(&cfg.Timeout, "timeout", 0,
 		"stop the run after `DURATION`, e.g. 30s or 5m (default 0: no limit);\n"+
 			"at the interactive prompt it bounds each statement")
-	fs.IntVar(&cfg.Concurrency, "concurrency", DefaultConcurrency, "AWS requests in flight at most, all accounts and regions, `N` ≥ 1")
+	fs.IntVar(&cfg.Concurrency, "concurrency", DefaultConcurrency,
+		"AWS requests in flight at most, all accounts and regions,\n`N` from 1 to 256")
 	fs.IntVar(&cfg.RegionConcurrency, "region-concurrency", DefaultRegionConcurrency,
-		"AWS requests in flight at most per account and region, `N` ≥ 1")
+		"AWS requests in flight at most per account and region,\n`N` from 1 to 256")
 	fs.DurationVar(&cfg.StallTimeout, "stall-timeout", DefaultStallTimeout,
 		"throttled requests are retried until an account+region answers\n"+
 			"nothing but throttles for `DURATION`; then the query fails")
-	fs.DurationVar(&cfg.CacheTTL, "cache-ttl", DefaultCacheTTL,
+	cfg.CacheTTL = DefaultCacheTTL
+	fs.Var((*ttlValue)(&cfg.CacheTTL), "cache-ttl",
 		"serve identical fetches (region, endpoint, filters) from memory for\n"+
-			"`DURATION`; 0 turns the cache off")
+			"`DURATION` (30s, 2m, or seconds like 5); 0 turns the cache off")
 	fs.BoolVar(&cfg.Strict, "strict", false,
 		"fail a query when a region or endpoint cannot be read, instead of\n"+
 			"printing a warning and returning the other rows")
@@ -152,8 +170,8 @@ func flagSet(cfg *Config, format *string, params *[]string) *pflag.FlagSet {
 func ParseArgs(args []string) (Config, error) {
 	var cfg Config
 	var format string
-	var params []string
-	fs := flagSet(&cfg, &format, &params)
+	var params, profiles []string
+	fs := flagSet(&cfg, &format, &params, &profiles)
 	args, restoreSQL := shieldSQL(args)
 	if err := fs.Parse(args); err != nil {
 		return cfg, &UsageError{Err: fmt.Errorf("%w (see vpnsql --help)", err)}
@@ -184,22 +202,47 @@ func ParseArgs(args []string) (Config, error) {
 	if fs.Changed("region") && len(regions) == 0 {
 		return cfg, usageErrorf("--region: no region given")
 	}
+	for _, r := range regions {
+		if r == "*" && len(regions) == 1 {
+			break
+		}
+		if err := awsid.CheckRegion("--region", r); err != nil {
+			return cfg, &UsageError{Err: err}
+		}
+	}
 	cfg.Regions = regions
+
+	profiles = functions.SplitList(strings.Join(profiles, ","))
+	if fs.Changed("profile") && len(profiles) == 0 {
+		return cfg, usageErrorf("--profile: no profile given")
+	}
+	switch len(profiles) {
+	case 0:
+	case 1:
+		cfg.Profile = profiles[0]
+	default:
+		cfg.Profiles = profiles
+	}
+	if fs.Changed("org-role") {
+		if err := accounts.CheckRoleName(cfg.OrgRole); err != nil {
+			return cfg, usageErrorf("--org-role: %w", err)
+		}
+		if len(cfg.Profiles) > 0 {
+			return cfg, usageErrorf("--org-role and several --profile exclude each other: the organization's accounts are read with one set of base credentials")
+		}
+	}
 
 	if cfg.Timeout < 0 {
 		return cfg, usageErrorf("--timeout: %s is negative (0 means no limit)", cfg.Timeout)
 	}
-	if cfg.Concurrency < 1 {
-		return cfg, usageErrorf("--concurrency: %d is not a positive number", cfg.Concurrency)
+	if cfg.Concurrency < 1 || cfg.Concurrency > maxConcurrency {
+		return cfg, usageErrorf("--concurrency: %d is not a number from 1 to %d", cfg.Concurrency, maxConcurrency)
 	}
-	if cfg.RegionConcurrency < 1 {
-		return cfg, usageErrorf("--region-concurrency: %d is not a positive number", cfg.RegionConcurrency)
+	if cfg.RegionConcurrency < 1 || cfg.RegionConcurrency > maxConcurrency {
+		return cfg, usageErrorf("--region-concurrency: %d is not a number from 1 to %d", cfg.RegionConcurrency, maxConcurrency)
 	}
 	if cfg.StallTimeout <= 0 {
 		return cfg, usageErrorf("--stall-timeout: %s is not a positive duration", cfg.StallTimeout)
-	}
-	if cfg.CacheTTL < 0 {
-		return cfg, usageErrorf("--cache-ttl: %s is negative (0 turns the cache off)", cfg.CacheTTL)
 	}
 	if cfg.MaxAttempts < 1 {
 		return cfg, usageErrorf("--max-attempts: %d is not a positive number", cfg.MaxAttempts)
@@ -229,6 +272,28 @@ func ParseArgs(args []string) (Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// maxConcurrency is the most requests a query may keep in flight, as
+// VPNSQL_CONCURRENCY and vpnsql_config('concurrency', …) allow.
+const maxConcurrency = 256
+
+// ttlValue is --cache-ttl: a duration (30s, 2m) or plain seconds (5), as
+// VPNSQL_CACHE_TTL and vpnsql_config read it.
+type ttlValue time.Duration
+
+func (v *ttlValue) String() string { return time.Duration(*v).String() }
+func (v *ttlValue) Type() string   { return "duration" }
+func (v *ttlValue) Set(s string) error {
+	if d, err := time.ParseDuration(s); err == nil && d < 0 {
+		return fmt.Errorf("%s is negative (0 turns the cache off)", s)
+	}
+	d, err := functions.ParseTTL(s)
+	if err != nil {
+		return err
+	}
+	*v = ttlValue(d)
+	return nil
 }
 
 // parseQueriesCommand recognises "queries [NAME]" as the first argument and
@@ -290,8 +355,8 @@ func checkEndpointURL(s string) error {
 func Usage() string {
 	var cfg Config
 	var format string
-	var params []string
-	fs := flagSet(&cfg, &format, &params)
+	var params, profiles []string
+	fs := flagSet(&cfg, &format, &params, &profiles)
 	var b strings.Builder
 	b.WriteString(usageHead)
 	b.WriteString(savedQueriesHelp())
@@ -351,10 +416,12 @@ Tables (".schema TABLE" at the prompt shows the columns):
   client_vpn_connections   DescribeClientVpnConnections; WHERE clientVpnEndpointId
                            = '…' (or IN (…), or a join) reads just those endpoints,
                            otherwise every endpoint in scope is listed and read;
-                           the hidden column region says where a row came from
+                           the hidden columns region and accountId say where a
+                           row came from (both pushed down: WHERE accountId = '…')
   client_vpn_authorization_rules
                            DescribeClientVpnAuthorizationRules, per endpoint like
                            client_vpn_connections
+  vpnsql_accounts          the accounts in scope (--profile a,b or --org-role ROLE)
   vpnsql_warnings          failures queries survived (also printed on stderr)
 
 Saved audit queries ("vpnsql queries" lists them with their parameters;
@@ -433,6 +500,13 @@ Examples:
   # Your own .sql files, results as JSON; or SQL on standard input:
   vpnsql -o json audit.sql
   echo "SELECT sqlite_version();" | vpnsql -o jsonl
+
+  # Every account of the AWS Organization (run with the management account's
+  # or a delegated administrator's credentials), or two named profiles:
+  vpnsql --org-role OrganizationAccountAccessRole --region '*' \
+    "SELECT accountId, region, count(*) FROM client_vpn_connections GROUP BY 1, 2"
+  vpnsql --profile prod,acquired "SELECT * FROM vpnsql_accounts"
+  vpnsql --demo --org-role OrganizationAccountAccessRole "SELECT * FROM vpnsql_accounts"
 
   # The interactive prompt on sample data:
   vpnsql --demo

@@ -74,7 +74,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"--timeout", "5"}, "--timeout"},
 		{[]string{"--concurrency", "-1"}, "--concurrency: -1"},
 		{[]string{"--concurrency", "many"}, "--concurrency"},
-		{[]string{"--region-concurrency", "0"}, "--region-concurrency: 0 is not a positive number"},
+		{[]string{"--region-concurrency", "0"}, "--region-concurrency: 0 is not a number from 1 to 256"},
 		{[]string{"--stall-timeout", "0s"}, "--stall-timeout: 0s is not a positive duration"},
 		{[]string{"--region", ","}, "--region: no region given"},
 		{[]string{"--endpoint-url", "ftp://x"}, "--endpoint-url"},
@@ -215,7 +215,7 @@ func TestParseArgsNewFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--cache-ttl", "-1s"}, "--cache-ttl: -1s is negative"},
+		{[]string{"--cache-ttl", "-1s"}, "-1s is negative"},
 		{[]string{"--cache-ttl", "soon"}, "--cache-ttl"},
 		{[]string{"--max-attempts", "0"}, "--max-attempts: 0 is not a positive number"},
 		{[]string{"--audit-log", ""}, "--audit-log: no path given"},

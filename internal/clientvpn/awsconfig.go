@@ -8,14 +8,16 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// AWSConfig returns the loaded AWS configuration for region, for the other
-// AWS services vpnsql reads (CloudWatch Logs). Config.EndpointURL, when
-// set, becomes its BaseEndpoint, so --endpoint-url and --demo cover every
-// service; the SDK still lets a service-specific variable such as
-// AWS_ENDPOINT_URL_CLOUDWATCH_LOGS take precedence for its service, and
-// reads AWS_ENDPOINT_URL itself when nothing else is set.
-func (s *Service) AWSConfig(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := s.load(ctx)
+// AWSConfig returns the configuration of accountID ("" for the default
+// account) in region, for the other AWS services vpnsql reads (CloudWatch
+// Logs): the scope's credentials for that account, checked, without the
+// EC2 limits. Config.EndpointURL, when set, becomes its BaseEndpoint, so
+// --endpoint-url and --demo cover every service; the SDK still lets a
+// service-specific variable such as AWS_ENDPOINT_URL_CLOUDWATCH_LOGS take
+// precedence for its service, and reads AWS_ENDPOINT_URL itself when
+// nothing else is set.
+func (s *Service) AWSConfig(ctx context.Context, accountID, region string) (aws.Config, error) {
+	cfg, err := s.Scope().Config(ctx, accountID, region)
 	if err != nil {
 		return aws.Config{}, err
 	}
@@ -31,8 +33,8 @@ func (s *Service) AWSConfig(ctx context.Context, region string) (aws.Config, err
 // that could not be read) with the warnings of this Service, so that
 // vpnsql_warnings and the CLI show it with the others. where names what is
 // missing ("log group /aws/clientvpn/x"); operation is the failed call.
-func (s *Service) Warn(region, operation, where string, err error) {
-	w := newWarning(region, "", err)
+func (s *Service) Warn(accountID, region, operation, where string, err error) {
+	w := newWarning(accountID, region, "", err)
 	w.Operation = operation
 	var ae smithy.APIError
 	if errors.As(err, &ae) {

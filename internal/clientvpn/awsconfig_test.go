@@ -40,7 +40,7 @@ func TestAWSConfigEndpoints(t *testing.T) {
 			}
 			srv.ResetLog()
 			svc := clientvpn.New(clientvpn.Config{EndpointURL: tc.flag, Credentials: clientvpn.DummyCredentials()})
-			cfg, err := svc.AWSConfig(context.Background(), "eu-west-1")
+			cfg, err := svc.AWSConfig(context.Background(), "", "eu-west-1")
 			if err != nil {
 				t.Fatal(err)
 			}

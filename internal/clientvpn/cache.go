@@ -141,8 +141,8 @@ func (s *Service) ClearCache() {
 
 // InvalidateEndpoint forgets the cached connections of one endpoint, after
 // its connections changed (a terminate).
-func (s *Service) InvalidateEndpoint(region, endpointID string) {
-	prefix := connectionsKeyPrefix(region, endpointID)
+func (s *Service) InvalidateEndpoint(accountID, region, endpointID string) {
+	prefix := connectionsKeyPrefix(accountID, region, endpointID)
 	s.cache.mu.Lock()
 	s.cache.epoch++
 	for k := range s.cache.entries {
@@ -153,14 +153,14 @@ func (s *Service) InvalidateEndpoint(region, endpointID string) {
 	s.cache.mu.Unlock()
 }
 
-func connectionsKeyPrefix(region, endpointID string) string {
-	return fmt.Sprintf("connections\x00%s\x00%s\x00", region, endpointID)
+func connectionsKeyPrefix(accountID, region, endpointID string) string {
+	return fmt.Sprintf("connections\x00%s\x00%s\x00%s\x00", accountID, region, endpointID)
 }
 
 func (q ConnectionQuery) cacheKey() string {
-	return connectionsKeyPrefix(q.Region, q.EndpointID) + fmt.Sprintf("%q\x00%q", q.ConnectionIDs, q.Usernames)
+	return connectionsKeyPrefix(q.AccountID, q.Region, q.EndpointID) + fmt.Sprintf("%q\x00%q", q.ConnectionIDs, q.Usernames)
 }
 
 func (q EndpointQuery) cacheKey() string {
-	return fmt.Sprintf("endpoints\x00%s\x00%q\x00%q\x00%s", q.Region, q.EndpointIDs, q.EndpointIDFilter, q.TransportProtocol)
+	return fmt.Sprintf("endpoints\x00%s\x00%s\x00%q\x00%q\x00%s", q.AccountID, q.Region, q.EndpointIDs, q.EndpointIDFilter, q.TransportProtocol)
 }

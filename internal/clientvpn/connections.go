@@ -11,6 +11,7 @@ import (
 // ConnectionQuery selects the connections of one endpoint in one region,
 // optionally narrowed by the API's own filters.
 type ConnectionQuery struct {
+	AccountID     string // "" for the default account
 	Region        string
 	EndpointID    string
 	ConnectionIDs []string // the connection-id filter
@@ -27,7 +28,7 @@ func (s *Service) Connections(ctx context.Context, q ConnectionQuery, page func(
 
 func (s *Service) fetchConnections(ctx context.Context, q ConnectionQuery, page func(p []types.ClientVpnConnection, last bool) error) error {
 	const op = "DescribeClientVpnConnections"
-	client, err := s.client(ctx, q.Region)
+	client, err := s.client(ctx, q.AccountID, q.Region)
 	if err != nil {
 		return err
 	}

@@ -2,14 +2,16 @@ package clientvpn
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// EndpointQuery selects the endpoints of one region.
+// EndpointQuery selects the endpoints of one account's region.
 type EndpointQuery struct {
+	AccountID         string // "" for the default account
 	Region            string
 	EndpointIDs       []string // the ClientVpnEndpointId.N list: unknown ids are an error
 	EndpointIDFilter  []string // the endpoint-id filter: unknown ids are skipped
@@ -25,7 +27,7 @@ func (s *Service) Endpoints(ctx context.Context, q EndpointQuery, page func([]ty
 
 func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func(p []types.ClientVpnEndpoint, last bool) error) error {
 	const op = "DescribeClientVpnEndpoints"
-	client, err := s.client(ctx, q.Region)
+	client, err := s.client(ctx, q.AccountID, q.Region)
 	if err != nil {
 		return err
 	}
@@ -53,32 +55,43 @@ func (s *Service) fetchEndpoints(ctx context.Context, q EndpointQuery, page func
 		})
 }
 
-// EnabledRegions lists the regions enabled for the account (what "*"
-// means), asking DescribeRegions in the configured region, else us-east-1.
+// enabledRegions lists the regions enabled in any of the accounts (what
+// "*" means), asking DescribeRegions in the configured region, else
+// us-east-1. A region enabled in some accounts only is read in all of
+// them: the others answer AuthFailure, a warning naming the account.
 // DescribeRegions answers in one document (it has no nextToken); that
 // document is checked like every other (see document.go).
-func (s *Service) EnabledRegions(ctx context.Context) ([]string, error) {
-	cfg, err := s.load(ctx)
+func (s *Service) enabledRegions(ctx context.Context, accountIDs []string) ([]string, error) {
+	home, err := s.Scope().HomeRegion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	home := cfg.Region
 	if home == "" {
 		home = "us-east-1"
 	}
-	client, err := s.client(ctx, home)
-	if err != nil {
-		return nil, err
-	}
-	out, err := client.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		return nil, apiError(home, "DescribeRegions", err)
-	}
-	regions := make([]string, 0, len(out.Regions))
-	for _, r := range out.Regions {
-		if r.RegionName != nil {
-			regions = append(regions, *r.RegionName)
+	var regions []string
+	var failures []error
+	for _, account := range accountIDs {
+		client, err := s.client(ctx, account, home)
+		if err == nil {
+			var out *ec2.DescribeRegionsOutput
+			if out, err = client.DescribeRegions(ctx, &ec2.DescribeRegionsInput{}); err == nil {
+				for _, r := range out.Regions {
+					if r.RegionName != nil && !slices.Contains(regions, *r.RegionName) {
+						regions = append(regions, *r.RegionName)
+					}
+				}
+				continue
+			}
+			err = apiError(home, "DescribeRegions", err)
 		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		failures = append(failures, inAccount(account, err))
+	}
+	if len(regions) == 0 && len(failures) > 0 {
+		return nil, joinFailures(failures)
 	}
 	return regions, nil
 }

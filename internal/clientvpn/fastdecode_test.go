@@ -635,7 +635,7 @@ func TestServiceUsesFastDecoders(t *testing.T) {
 	ctx := context.Background()
 
 	region := ds.Endpoints[0].Region
-	c, err := s.client(ctx, region)
+	c, err := s.client(ctx, "", region)
 	if err != nil {
 		t.Fatal(err)
 	}

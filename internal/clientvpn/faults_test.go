@@ -215,7 +215,7 @@ func TestBad200Answers(t *testing.T) {
 			fake.AddFault(ec2fake.Fault{Kind: kind.kind, Action: "TerminateClientVpnConnections"})
 			r = scan(t, s, fake, ConnectionScan{}, 100)
 			wantErrorText(t, r.err, "nothing could be read", "DescribeClientVpnEndpointsResponse document")
-			_, err := s.EnabledRegions(context.Background())
+			_, err := s.enabledRegions(context.Background(), []string{""})
 			wantErrorText(t, err, "DescribeRegionsResponse document")
 			_, err = s.Terminate(context.Background(), TerminateRequest{Region: e.Region, EndpointID: e.ID, ConnectionID: e.Connections[0].ConnectionID})
 			wantErrorText(t, err, "TerminateClientVpnConnectionsResponse document")
@@ -319,7 +319,7 @@ func TestServerMessagesShortened(t *testing.T) {
 func TestWarningsBounded(t *testing.T) {
 	s := New(Config{})
 	for i := range 2500 {
-		s.warnings.add(newWarning("us-east-1", "", &APIError{Operation: opConnections, Code: "InternalError",
+		s.warnings.add(newWarning("", "us-east-1", "", &APIError{Operation: opConnections, Code: "InternalError",
 			Message: shorten(strings.Repeat("x", 1000) + string(rune('a'+i%26)))}))
 	}
 	ws := s.Warnings(0)

@@ -7,9 +7,11 @@ import (
 	"sync"
 )
 
-// Page is one page of results from one region (and, for connections, one
-// endpoint), or the error that ended a fetch the query cannot do without.
+// Page is one page of results from one account's region (and, for
+// connections, one endpoint), or the error that ended a fetch the query
+// cannot do without.
 type Page[T any] struct {
+	AccountID  string // "" for the default account when its id was not needed
 	Region     string
 	EndpointID string
 	Items      []T

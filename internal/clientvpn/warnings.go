@@ -3,17 +3,22 @@ package clientvpn
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vpnsql/vpnsql/internal/accounts"
 )
 
-// Warning is something a query survived: a region or an endpoint whose
-// rows are missing from the result, or rows the API listed twice.
+// Warning is something a query survived: an account, a region or an
+// endpoint whose rows are missing from the result, or rows the API listed
+// twice.
 type Warning struct {
 	Seq        int64 // increasing, to ask for the warnings since a point
 	Time       time.Time
-	Region     string
+	AccountID  string // "" for the default account (or a profile that failed: see Message)
+	Region     string // "" when a whole account failed
 	EndpointID string // "" when a whole region failed
 	Operation  string
 	Code       string // the AWS error code, if AWS answered
@@ -23,21 +28,23 @@ type Warning struct {
 	RowsMissing bool
 }
 
-func newWarning(region, endpoint string, err error) Warning {
-	w := Warning{Time: time.Now().UTC(), Region: region, EndpointID: endpoint, Message: shorten(err.Error()), RowsMissing: true}
+func newWarning(account, region, endpoint string, err error) Warning {
+	w := Warning{Time: time.Now().UTC(), AccountID: account, Region: region, EndpointID: endpoint, Message: shorten(err.Error()), RowsMissing: true}
 	var ae *APIError
-	if errors.As(err, &ae) {
+	var acct *accounts.Error
+	switch {
+	case errors.As(err, &ae):
 		w.Operation, w.Code, w.Message = ae.Operation, ae.Code, ae.Message
+	case errors.As(err, &acct) && acct.Account.ID != "":
+		w.AccountID, w.Message = acct.Account.ID, shorten(acct.Err.Error())
 	}
 	return w
 }
 
 // String is the warning on one line, as the CLI prints it.
 func (w Warning) String() string {
-	where := w.Region
-	if w.EndpointID != "" {
-		where += " " + w.EndpointID
-	}
+	where := strings.TrimSpace(w.AccountID + " " + w.Region + " " + w.EndpointID)
+	where = strings.Join(strings.Fields(where), " ")
 	msg := w.Message
 	if w.Code != "" {
 		msg = w.Code + ": " + msg
@@ -74,7 +81,7 @@ const (
 
 // warningSize is what a warning costs to keep, about.
 func warningSize(w Warning) int {
-	return 128 + len(w.Region) + len(w.EndpointID) + len(w.Operation) + len(w.Code) + len(w.Message)
+	return 128 + len(w.AccountID) + len(w.Region) + len(w.EndpointID) + len(w.Operation) + len(w.Code) + len(w.Message)
 }
 
 func (ws *warnings) add(w Warning) {

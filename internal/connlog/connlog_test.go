@@ -87,7 +87,7 @@ func fakeReader(t *testing.T, n int, opts connlog.Options) (*ec2fake.Server, *co
 		srv.PutLogEvents("us-east-1", "/g", fmt.Sprintf("s%d", i%3), ec2fake.LogEvent{Timestamp: int64(1000 + i), Message: fmt.Sprintf(`{"n":"%d"}`, i)})
 	}
 	srv.SetLogsPageSize(10)
-	opts.ConfigFor = func(ctx context.Context, region string) (aws.Config, error) {
+	opts.ConfigFor = func(ctx context.Context, _, region string) (aws.Config, error) {
 		return aws.Config{
 			Region:       region,
 			BaseEndpoint: aws.String(run.URL),
@@ -196,7 +196,7 @@ func TestWarningsAndProgress(t *testing.T) {
 	var mu sync.Mutex
 	var warned []string
 	prog := &countingProgress{}
-	srv, r := fakeReader(t, 25, connlog.Options{Progress: prog, Warn: func(region, group string, err error) {
+	srv, r := fakeReader(t, 25, connlog.Options{Progress: prog, Warn: func(_, region, group string, err error) {
 		mu.Lock()
 		warned = append(warned, region+" "+group+" "+err.Error())
 		mu.Unlock()

@@ -53,7 +53,7 @@ func startMoto(t *testing.T) string {
 }
 
 func staticConfig(url string) connlog.ConfigFor {
-	return func(ctx context.Context, region string) (aws.Config, error) {
+	return func(ctx context.Context, _, region string) (aws.Config, error) {
 		return aws.Config{Region: region, BaseEndpoint: aws.String(url),
 			Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}, nil
 	}
@@ -65,7 +65,7 @@ func staticConfig(url string) connlog.ConfigFor {
 func TestAgainstMoto(t *testing.T) {
 	url := startMoto(t)
 	ctx := context.Background()
-	cfg, _ := staticConfig(url)(ctx, "us-east-1")
+	cfg, _ := staticConfig(url)(ctx, "", "us-east-1")
 	cw := cloudwatchlogs.NewFromConfig(cfg)
 	const group = "/aws/clientvpn/moto"
 	if _, err := cw.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group)}); err != nil {

@@ -20,8 +20,8 @@ import (
 )
 
 // ConfigFor returns the AWS configuration (credentials, retryer, endpoint)
-// for a region.
-type ConfigFor func(ctx context.Context, region string) (aws.Config, error)
+// of an account ("" for the default one) in a region.
+type ConfigFor func(ctx context.Context, account, region string) (aws.Config, error)
 
 // Options configure a Reader.
 type Options struct {
@@ -32,7 +32,7 @@ type Options struct {
 	Concurrency int
 	// Warn receives each group the scan could not read (missing, access
 	// denied); its rows are missing from the result.
-	Warn func(region, group string, err error)
+	Warn func(account, region, group string, err error)
 	// Strict, if set and true when a scan starts, makes such a group the
 	// scan's error instead of a warning.
 	Strict func() bool
@@ -58,7 +58,7 @@ type Reader struct {
 	opts Options
 
 	mu      sync.Mutex
-	clients map[string]*cloudwatchlogs.Client
+	clients map[string]*cloudwatchlogs.Client // by account/region
 }
 
 // New returns a Reader.
@@ -213,7 +213,7 @@ func (r *Reader) ScanConnectionLog(ctx context.Context, scan Scan) *Stream {
 			case err == nil || ctx.Err() != nil:
 			case tolerated(err) && !strict:
 				if r.opts.Warn != nil {
-					r.opts.Warn(g.Region, g.Name, err)
+					r.opts.Warn(g.Account, g.Region, g.Name, err)
 				}
 			default:
 				emit(Page{Group: g, Err: err})
@@ -242,24 +242,25 @@ func tolerated(err error) bool {
 	return false
 }
 
-func (r *Reader) client(ctx context.Context, region string) (*cloudwatchlogs.Client, error) {
+func (r *Reader) client(ctx context.Context, account, region string) (*cloudwatchlogs.Client, error) {
+	key := account + "/" + region
 	r.mu.Lock()
-	c, ok := r.clients[region]
+	c, ok := r.clients[key]
 	r.mu.Unlock()
 	if ok {
 		return c, nil
 	}
-	cfg, err := r.opts.ConfigFor(ctx, region)
+	cfg, err := r.opts.ConfigFor(ctx, account, region)
 	if err != nil {
 		return nil, err
 	}
 	c = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.Region = region })
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if prev, ok := r.clients[region]; ok {
+	if prev, ok := r.clients[key]; ok {
 		return prev, nil
 	}
-	r.clients[region] = c
+	r.clients[key] = c
 	return c, nil
 }
 
@@ -271,7 +272,7 @@ const maxStalls = 8
 // until it returns false.
 func (r *Reader) readGroup(ctx context.Context, g *Group, scan Scan, page func([]Event) bool) error {
 	const op = "FilterLogEvents"
-	client, err := r.client(ctx, g.Region)
+	client, err := r.client(ctx, g.Account, g.Region)
 	if err != nil {
 		return err
 	}

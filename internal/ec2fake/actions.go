@@ -7,11 +7,11 @@ import (
 )
 
 // actionFunc handles one action for a request already authenticated for
-// region. It validates everything first and honours DryRun last, so a dry
-// run answers DryRunOperation only when the real call would have succeeded;
-// except TerminateClientVpnConnections, whose DryRun checks the permission
-// only, as EC2 documents.
-type actionFunc func(s *Server, region string, p url.Values, requestID string) ([]byte, *apiError)
+// account and region. It validates everything first and honours DryRun
+// last, so a dry run answers DryRunOperation only when the real call would
+// have succeeded; except TerminateClientVpnConnections, whose DryRun
+// checks the permission only, as EC2 documents.
+type actionFunc func(s *Server, account, region string, p url.Values, requestID string) ([]byte, *apiError)
 
 var actions = map[string]actionFunc{
 	"DescribeClientVpnConnections":        (*Server).describeConnections,
@@ -23,18 +23,19 @@ var actions = map[string]actionFunc{
 
 const timeLayout = "2006-01-02 15:04:05"
 
-// endpointIn returns the endpoint if it exists in region. An endpoint of
-// another region, an unknown id and a malformed id all answer NotFound: each
-// region is a separate service and knows nothing of the others.
-func (s *Server) endpointIn(region, id string) (*Endpoint, *apiError) {
+// endpointIn returns the endpoint if account has it in region. An endpoint
+// of another region or account, an unknown id and a malformed id all answer
+// NotFound: each region of each account is a separate service and knows
+// nothing of the others.
+func (s *Server) endpointIn(account, region, id string) (*Endpoint, *apiError) {
 	e := s.byID[id]
-	if e == nil || e.Region != region {
+	if e == nil || e.Region != region || s.ds.endpointAccount(e) != account {
 		return nil, errEndpointNotFound(id)
 	}
 	return e, nil
 }
 
-func (s *Server) describeConnections(region string, p url.Values, requestID string) ([]byte, *apiError) {
+func (s *Server) describeConnections(account, region string, p url.Values, requestID string) ([]byte, *apiError) {
 	if err := checkParams(p, []string{"ClientVpnEndpointId", "MaxResults", "NextToken", "DryRun"}, nil, true); err != nil {
 		return nil, err
 	}
@@ -57,7 +58,7 @@ func (s *Server) describeConnections(region string, p url.Values, requestID stri
 
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	e, err := s.endpointIn(region, id)
+	e, err := s.endpointIn(account, region, id)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +92,7 @@ func (s *Server) describeConnections(region string, p url.Values, requestID stri
 	return w.finish("DescribeClientVpnConnections"), nil
 }
 
-func (s *Server) describeEndpoints(region string, p url.Values, requestID string) ([]byte, *apiError) {
+func (s *Server) describeEndpoints(account, region string, p url.Values, requestID string) ([]byte, *apiError) {
 	if err := checkParams(p, []string{"MaxResults", "NextToken", "DryRun"}, []string{"ClientVpnEndpointId"}, true); err != nil {
 		return nil, err
 	}
@@ -112,12 +113,12 @@ func (s *Server) describeEndpoints(region string, p url.Values, requestID string
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, id := range ids {
-		if _, err := s.endpointIn(region, id); err != nil {
+		if _, err := s.endpointIn(account, region, id); err != nil {
 			return nil, err
 		}
 	}
 	var rows []*Endpoint
-	for _, e := range s.byRegion[region] {
+	for _, e := range s.byRegion[accountRegion(account, region)] {
 		if len(ids) > 0 && !slices.Contains(ids, e.ID) {
 			continue
 		}
@@ -158,7 +159,7 @@ func terminable(c *Connection) bool {
 	return c.StatusCode == "active" || c.StatusCode == "failed-to-terminate"
 }
 
-func (s *Server) terminateConnections(region string, p url.Values, requestID string) ([]byte, *apiError) {
+func (s *Server) terminateConnections(account, region string, p url.Values, requestID string) ([]byte, *apiError) {
 	if err := checkParams(p, []string{"ClientVpnEndpointId", "ConnectionId", "Username", "DryRun"}, nil, false); err != nil {
 		return nil, err
 	}
@@ -184,7 +185,7 @@ func (s *Server) terminateConnections(region string, p url.Values, requestID str
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := s.endpointIn(region, id)
+	e, err := s.endpointIn(account, region, id)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +245,7 @@ func (s *Server) terminateConnections(region string, p url.Values, requestID str
 	return w.finish("TerminateClientVpnConnections"), nil
 }
 
-func (s *Server) describeRegions(region string, p url.Values, requestID string) ([]byte, *apiError) {
+func (s *Server) describeRegions(account, region string, p url.Values, requestID string) ([]byte, *apiError) {
 	if err := checkParams(p, []string{"AllRegions", "DryRun"}, []string{"RegionName"}, true); err != nil {
 		return nil, err
 	}
@@ -263,7 +264,7 @@ func (s *Server) describeRegions(region string, p url.Values, requestID string) 
 		return nil, err
 	}
 	for _, n := range names {
-		if !s.regionSet[n] {
+		if !s.ds.regionEnabled(account, n) {
 			return nil, errInvalidValue("Invalid region: %s", n)
 		}
 	}
@@ -271,7 +272,7 @@ func (s *Server) describeRegions(region string, p url.Values, requestID string) 
 		return nil, errDryRun()
 	}
 	var rows []string
-	for _, r := range s.ds.Regions { // Regions never change after New
+	for _, r := range s.ds.enabledRegions(account) { // regions never change after New
 		if len(names) > 0 && !slices.Contains(names, r) {
 			continue
 		}

@@ -14,7 +14,7 @@ type AuthorizationRule struct {
 	StatusMessage   string
 }
 
-func (s *Server) describeAuthorizationRules(region string, p url.Values, requestID string) ([]byte, *apiError) {
+func (s *Server) describeAuthorizationRules(account, region string, p url.Values, requestID string) ([]byte, *apiError) {
 	if err := checkParams(p, []string{"ClientVpnEndpointId", "MaxResults", "NextToken", "DryRun"}, nil, true); err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (s *Server) describeAuthorizationRules(region string, p url.Values, request
 
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	e, err := s.endpointIn(region, id)
+	e, err := s.endpointIn(account, region, id)
 	if err != nil {
 		return nil, err
 	}

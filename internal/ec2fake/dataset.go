@@ -10,6 +10,12 @@ type Dataset struct {
 	// region: 401 AuthFailure.
 	Regions   []string
 	Endpoints []*Endpoint
+	// Accounts, when declared, tell requests apart by access key (see
+	// Account); without them every key signs for DefaultAccountID.
+	Accounts []*Account
+	// Organization, when set, answers Organizations ListAccounts for its
+	// management account and lets AssumeRole into the members.
+	Organization *Organization
 }
 
 // Endpoint is one Client VPN endpoint. Field names follow the SDK's
@@ -17,6 +23,8 @@ type Dataset struct {
 // detail (authentication option details, client connect options) are
 // synthesised on the wire from these fields.
 type Endpoint struct {
+	// Account owns the endpoint; "" means the first declared account.
+	Account              string
 	Region               string
 	ID                   string
 	Description          string
@@ -80,6 +88,15 @@ func (d *Dataset) Clone() *Dataset {
 		return &Dataset{}
 	}
 	out := &Dataset{Regions: slices.Clone(d.Regions)}
+	for _, a := range d.Accounts {
+		c := *a
+		c.Regions = slices.Clone(a.Regions)
+		out.Accounts = append(out.Accounts, &c)
+	}
+	if d.Organization != nil {
+		org := *d.Organization
+		out.Organization = &org
+	}
 	if d.Endpoints != nil {
 		out.Endpoints = make([]*Endpoint, len(d.Endpoints))
 		for i, e := range d.Endpoints {

@@ -2,7 +2,16 @@
 // vpnsql makes: an http.Handler speaking the EC2 Query protocol (API version
 // 2016-11-15) for DescribeClientVpnConnections, DescribeClientVpnEndpoints,
 // DescribeClientVpnAuthorizationRules, TerminateClientVpnConnections and
-// DescribeRegions. Tests drive it through
+// DescribeRegions, plus what reading several accounts needs: STS
+// GetCallerIdentity and AssumeRole (Query protocol, sts.go) and
+// Organizations ListAccounts (JSON 1.1, pages of at most 20 with State and
+// Status, organizations.go). One handler routes by the SigV4 signing
+// service of the credential scope and X-Amz-Target (CloudWatch Logs,
+// logs.go), and tells accounts apart by access key (accounts.go): a
+// dataset without Accounts has one account that every key signs for; with
+// Accounts, each account's AccessKey and the keys AssumeRole issued sign
+// for their account, and each request in the log carries its service and
+// account. Tests drive it through
 // the real aws-sdk-go-v2 client and the real aws CLI over 127.0.0.1, and the
 // product's --demo mode serves SampleDataset from it. It is a server, not a
 // mock: clients see only what goes over the wire.

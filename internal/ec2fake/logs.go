@@ -190,6 +190,12 @@ func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request) {
 	if m := logsScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		entry.Region = m[1]
 	}
+	// Log groups are not kept per account; the log says which account's
+	// credentials asked.
+	entry.Service = "logs"
+	if sig := signatureOf(r); sig.signed {
+		entry.Account, _ = s.accountOfKey(sig.key)
+	}
 	var in filterLogEventsInput
 	jsonErr := json.Unmarshal(body, &in)
 	if jsonErr == nil {

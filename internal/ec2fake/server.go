@@ -16,11 +16,11 @@ import (
 // Server is the fake EC2 endpoint. It is safe for concurrent use; all
 // knobs may be turned while requests are in flight.
 type Server struct {
-	mu        sync.RWMutex // guards ds, byID
-	ds        *Dataset
-	byID      map[string]*Endpoint
-	byRegion  map[string][]*Endpoint // endpoints of each region, dataset order
-	regionSet map[string]bool
+	mu       sync.RWMutex // guards ds, byID
+	ds       *Dataset
+	byID     map[string]*Endpoint
+	byRegion map[string][]*Endpoint // endpoints of each account/region, dataset order
+	issued   issuedKeys             // AssumeRole's temporary keys
 
 	cfgMu        sync.Mutex // guards the injection knobs and the clock
 	latency      time.Duration
@@ -45,9 +45,14 @@ type Server struct {
 // Request is one entry of the request log. The Authorization header and the
 // credentials are deliberately never recorded.
 type Request struct {
-	Action string
-	Region string     // from the SigV4 credential scope; "" if there was none
-	Params url.Values // the form minus Action and Version
+	// Service is the SigV4 signing service: ec2, sts, organizations or logs.
+	Service string
+	Action  string
+	Region  string // from the SigV4 credential scope; "" if there was none
+	// Account is the account the request was signed for (by its access
+	// key); "" when the key is unknown or the request unsigned.
+	Account string
+	Params  url.Values // the form minus Action and Version
 	// Status is the HTTP status answered, or 0 when the client went away
 	// (context cancelled) before the fake answered.
 	Status    int
@@ -69,13 +74,10 @@ func New(ds *Dataset) *Server {
 func (s *Server) index() {
 	s.byID = map[string]*Endpoint{}
 	s.byRegion = map[string][]*Endpoint{}
-	s.regionSet = map[string]bool{}
-	for _, r := range s.ds.Regions {
-		s.regionSet[r] = true
-	}
 	for _, e := range s.ds.Endpoints {
 		s.byID[e.ID] = e
-		s.byRegion[e.Region] = append(s.byRegion[e.Region], e)
+		key := accountRegion(s.ds.endpointAccount(e), e.Region)
+		s.byRegion[key] = append(s.byRegion[key], e)
 	}
 }
 
@@ -160,19 +162,27 @@ func (s *Server) clock() time.Time {
 	return s.now()
 }
 
-// credentialScope matches the region in a SigV4 Authorization header:
-// "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/ec2/aws4_request, ...".
-var credentialScope = regexp.MustCompile(`^AWS4-HMAC-SHA256\s+Credential=[^/,\s]+/[0-9]{8}/([a-z0-9-]+)/ec2/aws4_request\s*,`)
+// credentialScope matches a SigV4 Authorization header: "AWS4-HMAC-SHA256
+// Credential=AKID/20240101/us-east-1/ec2/aws4_request, ...", capturing the
+// access key, the region and the signing service.
+var credentialScope = regexp.MustCompile(`^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)/[0-9]{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request\s*,`)
 
-func regionOf(r *http.Request) (string, bool) {
-	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
-	if m == nil {
-		return "", false
-	}
-	return m[1], true
+// signature is what the fake reads of a request's signature.
+type signature struct {
+	key, region, service string
+	signed               bool
 }
 
-// ServeHTTP answers one EC2 Query request.
+func signatureOf(r *http.Request) signature {
+	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return signature{}
+	}
+	return signature{key: m[1], region: m[2], service: m[3], signed: true}
+}
+
+// ServeHTTP answers one request, routed by the service it is signed for
+// (unsigned requests are EC2's, which refuses them).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_20140328.") {
 		s.serveLogs(w, r) // CloudWatch Logs, logs.go
@@ -189,7 +199,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	sig := signatureOf(r)
+	entry := Request{Service: sig.service, Region: sig.region}
+	if sig.signed {
+		entry.Account, _ = s.accountOfKey(sig.key)
+	}
+	switch sig.service {
+	case "sts":
+		s.serveSTS(w, r, entry, finished)
+	case "organizations":
+		s.serveOrganizations(w, r, entry, finished)
+	default:
+		entry.Service = "ec2"
+		s.serveEC2(w, r, sig, entry, finished)
+	}
+}
 
+// serveEC2 answers one EC2 Query request; finished marks it answered.
+func (s *Server) serveEC2(w http.ResponseWriter, r *http.Request, sig signature, entry Request, finished func()) {
 	// Read the body before waiting: once it is consumed, net/http watches the
 	// connection and cancels the context if the client goes away.
 	parseErr := r.ParseForm()
@@ -197,15 +224,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := params.Get("Action")
 	delete(params, "Action")
 	delete(params, "Version")
-	region, signed := regionOf(r)
-	entry := Request{Action: action, Region: region, Params: params}
+	entry.Action, entry.Params = action, params
 
 	s.cfgMu.Lock()
-	latency, throttleK, fault := s.latency, s.throttleK, s.regionFaults[region]
+	latency, throttleK, fault := s.latency, s.throttleK, s.regionFaults[sig.region]
 	count := s.counter.Add(1) // under cfgMu, so SetThrottleEvery's reset is atomic with it
 	s.cfgMu.Unlock()
 	// A token is taken when the request arrives, as EC2 counts it.
-	throttled := signed && s.overRateLimit(r, action, region, params)
+	throttled := sig.signed && s.overRateLimit(sig, entry.Account, action, params)
 
 	if latency > 0 {
 		t := time.NewTimer(latency)
@@ -225,7 +251,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if throttled {
 		err = errThrottled()
 	} else {
-		body, err = s.answer(parseErr, action, region, signed, answerParams, throttleK, count, fault, requestID)
+		body, err = s.answer(parseErr, action, entry.Account, sig, answerParams, throttleK, count, fault, requestID)
 	}
 	body, err = injected.spoil(body, err)
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
@@ -236,8 +262,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		entry.Status = http.StatusOK
 	}
-	// Log before answering: a client that has its answer must find its
-	// request in the log.
+	s.reply(w, entry, body, finished)
+}
+
+// reply logs entry and writes the answer. It logs before answering: a
+// client that has its answer must find its request in the log.
+func (s *Server) reply(w http.ResponseWriter, entry Request, body []byte, finished func()) {
 	s.record(entry)
 	finished()
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -247,18 +277,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // answer applies the checks in the order EC2 does — throttling and
 // authentication before anything about the action — and dispatches.
-func (s *Server) answer(parseErr error, action, region string, signed bool, p url.Values,
+func (s *Server) answer(parseErr error, action, account string, sig signature, p url.Values,
 	throttleK int, count int64, fault, requestID string) ([]byte, *apiError) {
 	if throttleK > 0 && count%int64(throttleK) == 0 {
 		return nil, errThrottled()
 	}
-	if !signed {
+	if !sig.signed || account == "" {
 		return nil, errAuthFailure()
 	}
 	if fault != "" {
 		return nil, newError(fault, "")
 	}
-	if !s.regionSet[region] { // regionSet is never modified after New
+	// The dataset's regions and accounts never change after New.
+	if !s.ds.regionEnabled(account, sig.region) {
 		return nil, errAuthFailure()
 	}
 	if parseErr != nil {
@@ -271,7 +302,7 @@ func (s *Server) answer(parseErr error, action, region string, signed bool, p ur
 	case !ok:
 		return nil, newError("InvalidAction", "The action %s is not valid for this web service.", action)
 	}
-	return handler(s, region, p, requestID)
+	return handler(s, account, sig.region, p, requestID)
 }
 
 func (s *Server) record(e Request) {

@@ -26,8 +26,8 @@ func Install(cfg clientvpn.Config, terminate functions.TerminatePolicy) *clientv
 		ConfigFor:  svc.AWSConfig,
 		MaxBackoff: cfg.MaxBackoff,
 		Progress:   svc.Progress(),
-		Warn: func(region, group string, err error) {
-			svc.Warn(region, "FilterLogEvents", "log group "+group, err)
+		Warn: func(account, region, group string, err error) {
+			svc.Warn(account, region, "FilterLogEvents", "log group "+group, err)
 		},
 		Strict: func() bool { return svc.Settings().Strict },
 	})

@@ -27,7 +27,7 @@ type Env struct {
 }
 
 // Start serves ds and installs the engine against it with cfg (its
-// EndpointURL and Credentials are filled in; Regions default to
+// EndpointURL and, unless it names Profiles, Credentials are filled in; Regions default to
 // us-east-1, and the cache is off unless cfg.CacheTTL is set, so that
 // request counts are per query). The terminate functions are off (see
 // StartWith). Tests using it must not run in parallel: the engine is
@@ -55,7 +55,9 @@ func StartWith(t testing.TB, ds *ec2fake.Dataset, cfg clientvpn.Config, policy f
 	}
 	t.Cleanup(run.Close)
 	cfg.EndpointURL = run.URL
-	cfg.Credentials = clientvpn.DummyCredentials()
+	if len(cfg.Profiles) == 0 { // profiles bring their own keys
+		cfg.Credentials = clientvpn.DummyCredentials()
+	}
 	if cfg.Regions == nil {
 		cfg.Regions = []string{"us-east-1"}
 	}

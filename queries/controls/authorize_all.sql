@@ -11,19 +11,18 @@
 -- Rules being revoked, or that failed, grant nothing and do not count.
 -- The rules are read without naming endpoints, so vpnsql reads every
 -- endpoint's rules concurrently (a join would read them one by one).
--- accountId: NULL until vpnsql reads several accounts (then e.accountId).
 WITH open_rules AS (
-  SELECT region, clientVpnEndpointId, destinationCidr
+  SELECT accountId, region, clientVpnEndpointId, destinationCidr
   FROM client_vpn_authorization_rules
   WHERE accessAll = 1 AND status->>'code' IN ('active', 'authorizing')
   ORDER BY destinationCidr
 ),
 per_endpoint AS MATERIALIZED (
-  SELECT region, clientVpnEndpointId, count(*) AS n, group_concat(destinationCidr, ', ') AS cidrs
+  SELECT accountId, region, clientVpnEndpointId, count(*) AS n, group_concat(destinationCidr, ', ') AS cidrs
   FROM open_rules
-  GROUP BY region, clientVpnEndpointId
+  GROUP BY accountId, region, clientVpnEndpointId
 )
-SELECT NULL AS accountId,
+SELECT e.accountId,
        e.region,
        e.clientVpnEndpointId AS resource,
        CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN 'skip'
@@ -34,5 +33,5 @@ SELECT NULL AS accountId,
             ELSE printf('%s authorizes by group only', e.description) END AS reason
 FROM client_vpn_endpoints AS e
 LEFT JOIN per_endpoint AS p
-  ON p.region = e.region AND p.clientVpnEndpointId = e.clientVpnEndpointId
-ORDER BY e.region, resource;
+  ON p.accountId = e.accountId AND p.region = e.region AND p.clientVpnEndpointId = e.clientVpnEndpointId
+ORDER BY e.accountId, e.region, resource;

@@ -7,8 +7,7 @@
 -- tags: posture
 -- param: advisory = 0  (1 reports a missing handler as info instead of alarm)
 
--- accountId: NULL until vpnsql reads several accounts (then e.accountId).
-SELECT NULL AS accountId,
+SELECT e.accountId,
        e.region,
        e.clientVpnEndpointId AS resource,
        CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN 'skip'
@@ -21,4 +20,4 @@ SELECT NULL AS accountId,
               THEN printf('%s runs %s', e.description, e.clientConnectOptions->>'lambdaFunctionArn')
             ELSE printf('%s has no client-connect handler', e.description) END AS reason
 FROM client_vpn_endpoints AS e
-ORDER BY e.region, resource;
+ORDER BY e.accountId, e.region, resource;

@@ -7,9 +7,8 @@
 -- fix: aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id ID --connection-log-options Enabled=true,CloudwatchLogGroup=GROUP
 -- tags: logging, aws
 
--- accountId stays NULL until vpnsql reads several accounts; then it is
--- e.accountId. Deleted (or deleting) endpoints are skipped.
-SELECT NULL AS accountId,
+-- Deleted (or deleting) endpoints are skipped.
+SELECT e.accountId,
        e.region,
        e.clientVpnEndpointId AS resource,
        CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN 'skip'
@@ -22,4 +21,4 @@ SELECT NULL AS accountId,
                           coalesce(e.connectionLogOptions->>'CloudwatchLogGroup', 'CloudWatch Logs'))
             ELSE printf('%s does not log connections', e.description) END AS reason
 FROM client_vpn_endpoints AS e
-ORDER BY e.region, resource;
+ORDER BY e.accountId, e.region, resource;

@@ -8,8 +8,7 @@
 
 -- An endpoint that does not report the setting has AWS's default: on
 -- (documented for disconnectOnSessionTimeout in CreateClientVpnEndpoint).
--- accountId: NULL until vpnsql reads several accounts (then e.accountId).
-SELECT NULL AS accountId,
+SELECT e.accountId,
        e.region,
        e.clientVpnEndpointId AS resource,
        CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN 'skip'
@@ -21,4 +20,4 @@ SELECT NULL AS accountId,
               THEN printf('%s disconnects sessions at the timeout', e.description)
             ELSE printf('%s lets clients reconnect when the session times out', e.description) END AS reason
 FROM client_vpn_endpoints AS e
-ORDER BY e.region, resource;
+ORDER BY e.accountId, e.region, resource;

@@ -14,27 +14,26 @@
 -- connection_logging control covers them). One row per user and per device
 -- IP that tried to connect in the window. Failed certificate
 -- (mutual-authentication) attempts are not logged by AWS.
--- accountId: NULL until vpnsql reads several accounts (then l.accountId).
 WITH win(start, stop) AS MATERIALIZED (
   SELECT datetime(unixepoch(:now) - :hours * 3600, 'unixepoch'), datetime(:now)
 ),
 attempts AS (
-  SELECT l.region, l.username, l.deviceIp, l.connectionAttemptStatus = 'failed' AS failed
+  SELECT l.accountId, l.region, l.username, l.deviceIp, l.connectionAttemptStatus = 'failed' AS failed
   FROM win, client_vpn_connection_log AS l
   WHERE l.eventTime >= win.start AND l.eventTime <= win.stop
     AND l.connectionLogType = 'connection-attempt'
 ),
-who(region, kind, name, failures, tries) AS (
-  SELECT region, 'user', username, sum(failed), count(*) FROM attempts
-  WHERE username IS NOT NULL GROUP BY region, username
+who(accountId, region, kind, name, failures, tries) AS (
+  SELECT accountId, region, 'user', username, sum(failed), count(*) FROM attempts
+  WHERE username IS NOT NULL GROUP BY accountId, region, username
   UNION ALL
-  SELECT region, 'device IP', deviceIp, sum(failed), count(*) FROM attempts
-  WHERE deviceIp IS NOT NULL GROUP BY region, deviceIp
+  SELECT accountId, region, 'device IP', deviceIp, sum(failed), count(*) FROM attempts
+  WHERE deviceIp IS NOT NULL GROUP BY accountId, region, deviceIp
 )
-SELECT NULL AS accountId,
+SELECT accountId,
        region,
        kind || ' ' || name AS resource,
        CASE WHEN failures > :max_failures THEN 'alarm' ELSE 'ok' END AS status,
        printf('%d of %d attempts failed in the last %s hours', failures, tries, :hours) AS reason
 FROM who
-ORDER BY region, resource;
+ORDER BY accountId, region, resource;

@@ -6,8 +6,7 @@
 -- fix: aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id ID --client-login-banner-options Enabled=true,BannerText="Authorized use only"
 -- tags: session
 
--- accountId: NULL until vpnsql reads several accounts (then e.accountId).
-SELECT NULL AS accountId,
+SELECT e.accountId,
        e.region,
        e.clientVpnEndpointId AS resource,
        CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN 'skip'
@@ -19,4 +18,4 @@ SELECT NULL AS accountId,
               THEN printf('%s shows a login banner', e.description)
             ELSE printf('%s shows no login banner', e.description) END AS reason
 FROM client_vpn_endpoints AS e
-ORDER BY e.region, resource;
+ORDER BY e.accountId, e.region, resource;

@@ -12,22 +12,21 @@
 -- failed-to-terminate); the resource is the connection id. Connections are
 -- read without naming endpoints, so vpnsql reads every endpoint
 -- concurrently (a join would read them one by one).
--- accountId: NULL until vpnsql reads several accounts (then c.accountId).
 WITH ref(now) AS MATERIALIZED (SELECT unixepoch(:now)),
 c AS MATERIALIZED (
-  SELECT c.region, c.clientVpnEndpointId, c.connectionId,
+  SELECT c.accountId, c.region, c.clientVpnEndpointId, c.connectionId,
          coalesce(c.username, c.commonName) AS who,
          ref.now - unixepoch(c.connectionEstablishedTime) AS secs
   FROM ref, client_vpn_connections AS c
   WHERE c.connectionEndTime IS NULL
 ),
-e AS MATERIALIZED (SELECT region, clientVpnEndpointId, description FROM client_vpn_endpoints)
-SELECT NULL AS accountId,
+e AS MATERIALIZED (SELECT accountId, region, clientVpnEndpointId, description FROM client_vpn_endpoints)
+SELECT c.accountId,
        c.region,
        c.connectionId AS resource,
        CASE WHEN c.secs > :hours * 3600 THEN 'alarm' ELSE 'ok' END AS status,
        printf('%s on %s, up %d:%02d h', c.who, coalesce(e.description, c.clientVpnEndpointId),
               c.secs / 3600, c.secs % 3600 / 60) AS reason
 FROM c LEFT JOIN e
-  ON e.clientVpnEndpointId = c.clientVpnEndpointId AND e.region = c.region
-ORDER BY c.region, resource;
+  ON e.clientVpnEndpointId = c.clientVpnEndpointId AND e.region = c.region AND e.accountId = c.accountId
+ORDER BY c.accountId, c.region, resource;

@@ -8,8 +8,7 @@
 -- param: max_hours = 12  (the longest session timeout allowed, in hours)
 
 -- An endpoint that reports no timeout has AWS's default, 24 hours.
--- accountId: NULL until vpnsql reads several accounts (then e.accountId).
-SELECT NULL AS accountId,
+SELECT e.accountId,
        e.region,
        e.clientVpnEndpointId AS resource,
        CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN 'skip'
@@ -20,4 +19,4 @@ SELECT NULL AS accountId,
             ELSE printf('%s ends sessions after %d hours (at most %s allowed)', e.description,
                         coalesce(e.sessionTimeoutHours, 24), :max_hours) END AS reason
 FROM client_vpn_endpoints AS e
-ORDER BY e.region, resource;
+ORDER BY e.accountId, e.region, resource;

@@ -7,14 +7,13 @@
 -- fix: aws ec2 create-client-vpn-endpoint … --authentication-options Type=federated-authentication,FederatedAuthentication={SAMLProviderArn=ARN} (the authentication of an endpoint cannot be changed: create a new one and move clients)
 -- tags: identity
 
--- accountId: NULL until vpnsql reads several accounts (then e.accountId).
 WITH e AS (
-  SELECT region, clientVpnEndpointId, description, status, authenticationOptions,
+  SELECT accountId, region, clientVpnEndpointId, description, status, authenticationOptions,
          EXISTS (SELECT 1 FROM json_each(authenticationOptions) AS a
                  WHERE a.value->>'type' IN ('directory-service-authentication', 'federated-authentication')) AS per_user
   FROM client_vpn_endpoints
 )
-SELECT NULL AS accountId,
+SELECT e.accountId,
        e.region,
        e.clientVpnEndpointId AS resource,
        CASE WHEN e.status->>'code' IN ('deleting', 'deleted') THEN 'skip'
@@ -26,4 +25,4 @@ SELECT NULL AS accountId,
                         (SELECT group_concat(a.value->>'type', ' + ') FROM json_each(e.authenticationOptions) AS a))
             END AS reason
 FROM e
-ORDER BY e.region, resource;
+ORDER BY e.accountId, e.region, resource;
