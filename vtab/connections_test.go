@@ -97,7 +97,11 @@ func expectedRow(region string, c *ec2fake.Connection) row {
 	if c.ConnectionEndTime != "-" {
 		end = "text:" + c.ConnectionEndTime
 	}
-	posture, _ := json.Marshal(append([]string{}, c.PostureComplianceStatusSet...))
+	posture := "NULL" // no set in the answer
+	if c.PostureComplianceStatusSet != nil {
+		b, _ := json.Marshal(c.PostureComplianceStatusSet)
+		posture = "text:" + string(b)
+	}
 	return row{
 		"region":                     "text:" + region,
 		"clientIp":                   "text:" + c.ClientIP,
@@ -110,7 +114,7 @@ func expectedRow(region string, c *ec2fake.Connection) row {
 		"egressPackets":              "int:" + strconv.FormatUint(c.EgressPackets, 10),
 		"ingressBytes":               "int:" + strconv.FormatUint(c.IngressBytes, 10),
 		"ingressPackets":             "int:" + strconv.FormatUint(c.IngressPackets, 10),
-		"postureComplianceStatusSet": "text:" + string(posture),
+		"postureComplianceStatusSet": posture,
 		"timestamp":                  "text:" + c.Timestamp,
 		"username":                   opt(c.Username),
 	}
