@@ -7,11 +7,12 @@
 -- terminate, are in failed_terminations and long_sessions.
 WITH ref(now) AS MATERIALIZED (SELECT unixepoch(:now)),
 s AS (
-  SELECT c.*, c.region AS region, e.description AS endpoint,
+  SELECT c.*, c.accountId AS account_id, c.region AS region, e.description AS endpoint,
          ref.now - unixepoch(c.connectionEstablishedTime) AS secs
   FROM ref, client_vpn_endpoints AS e
   JOIN client_vpn_connections AS c
     ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region
+    AND c.accountId = e.accountId
   WHERE c.status->>'code' = 'active'
 )
 SELECT region,
@@ -25,6 +26,7 @@ SELECT region,
        ingressBytes AS ingress_bytes,
        egressBytes AS egress_bytes,
        connectionId AS connection_id,
-       clientVpnEndpointId AS endpoint_id
+       clientVpnEndpointId AS endpoint_id,
+       account_id
 FROM s
 ORDER BY secs DESC, connection_id;

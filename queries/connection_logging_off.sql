@@ -10,11 +10,12 @@ SELECT e.region,
        count(c.connectionId) AS active_connections,
        replace(e.creationTime, 'T', ' ') AS created,
        e.vpcId AS vpc_id,
-       e.clientVpnEndpointId AS endpoint_id
+       e.clientVpnEndpointId AS endpoint_id,
+       e.accountId AS account_id
 FROM client_vpn_endpoints AS e
 LEFT JOIN client_vpn_connections AS c
-  ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region
+  ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region AND c.accountId = e.accountId
  AND c.status->>'code' = 'active'
 WHERE coalesce(e.connectionLogOptions->>'Enabled', 0) = 0
-GROUP BY e.region, e.clientVpnEndpointId
+GROUP BY e.accountId, e.region, e.clientVpnEndpointId
 ORDER BY e.region, endpoint_id;

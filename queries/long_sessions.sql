@@ -8,12 +8,13 @@
 -- endpoint_timeout_h is the endpoint's sessionTimeoutHours, for comparison.
 WITH ref(now) AS MATERIALIZED (SELECT unixepoch(:now)),
 s AS (
-  SELECT c.*, c.region AS region, e.description AS endpoint,
+  SELECT c.*, c.accountId AS account_id, c.region AS region, e.description AS endpoint,
          e.sessionTimeoutHours AS timeout_h,
          ref.now - unixepoch(c.connectionEstablishedTime) AS secs
   FROM ref, client_vpn_endpoints AS e
   JOIN client_vpn_connections AS c
     ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region
+    AND c.accountId = e.accountId
   WHERE c.connectionEndTime IS NULL
 )
 SELECT region,
@@ -27,7 +28,8 @@ SELECT region,
        secs AS duration_s,
        timeout_h AS endpoint_timeout_h,
        connectionId AS connection_id,
-       clientVpnEndpointId AS endpoint_id
+       clientVpnEndpointId AS endpoint_id,
+       account_id
 FROM s
 WHERE secs > :hours * 3600
 ORDER BY secs DESC, connection_id;

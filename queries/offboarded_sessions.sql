@@ -14,15 +14,17 @@
 --   FROM client_vpn_endpoints AS e
 --   JOIN client_vpn_connections AS c
 --     ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region
+--     AND c.accountId = e.accountId
 --   WHERE c.connectionEndTime IS NULL AND c.status->>'code' <> 'terminating'
 --     AND lower(c.username) IN (SELECT lower(username) FROM offboarded);
 WITH ref(now) AS MATERIALIZED (SELECT unixepoch(:now)),
 s AS (
-  SELECT c.*, c.region AS region, e.description AS endpoint,
+  SELECT c.*, c.accountId AS account_id, c.region AS region, e.description AS endpoint,
          ref.now - unixepoch(c.connectionEstablishedTime) AS secs
   FROM ref, client_vpn_endpoints AS e
   JOIN client_vpn_connections AS c
     ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region
+    AND c.accountId = e.accountId
   WHERE c.connectionEndTime IS NULL
     AND lower(c.username) IN (SELECT lower(username) FROM offboarded)
 )
@@ -37,6 +39,7 @@ SELECT username,
        ingressBytes AS ingress_bytes,
        egressBytes AS egress_bytes,
        connectionId AS connection_id,
-       clientVpnEndpointId AS endpoint_id
+       clientVpnEndpointId AS endpoint_id,
+       account_id
 FROM s
 ORDER BY username, established, connection_id;

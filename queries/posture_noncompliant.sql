@@ -13,11 +13,12 @@
 -- are not failures. An empty or missing set was not assessed: not listed.
 WITH ref(now) AS MATERIALIZED (SELECT unixepoch(:now)),
 s AS (
-  SELECT c.*, c.region AS region, e.description AS endpoint,
+  SELECT c.*, c.accountId AS account_id, c.region AS region, e.description AS endpoint,
          ref.now - unixepoch(c.connectionEstablishedTime) AS secs
   FROM ref, client_vpn_endpoints AS e
   JOIN client_vpn_connections AS c
     ON c.clientVpnEndpointId = e.clientVpnEndpointId AND c.region = e.region
+    AND c.accountId = e.accountId
   WHERE c.connectionEndTime IS NULL
     AND EXISTS (SELECT 1 FROM json_each(c.postureComplianceStatusSet) AS p
                 WHERE instr(',' || replace(:failing, ', ', ',') || ',',
@@ -34,6 +35,7 @@ SELECT region,
        connectionEstablishedTime AS established,
        printf('%d:%02d:%02d', secs / 3600, secs % 3600 / 60, secs % 60) AS duration,
        connectionId AS connection_id,
-       clientVpnEndpointId AS endpoint_id
+       clientVpnEndpointId AS endpoint_id,
+       account_id
 FROM s
 ORDER BY region, endpoint, established, connection_id;
