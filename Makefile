@@ -36,6 +36,9 @@ demo: build
 	@echo '$$ vpnsql --demo check --control connection_logging --control authorize_all'
 	@./$(BUILD)/vpnsql --demo check --control connection_logging --control authorize_all; \
 	  echo "(exit status $$?)"
+	@echo; echo '# Every account of an organization in one query (the sample organization: 4 accounts, 1 suspended):'
+	@echo '$$ vpnsql --demo --org-role OrganizationAccountAccessRole "SELECT accountId, region, count(*) ... GROUP BY 1, 2"'
+	@./$(BUILD)/vpnsql --demo --org-role OrganizationAccountAccessRole "SELECT accountId, region, count(*) AS connections, count(DISTINCT username) AS users FROM client_vpn_connections WHERE status->>'code' = 'active' GROUP BY 1, 2 ORDER BY 1, 2"
 	@echo; echo '# More: vpnsql queries lists all saved queries; README.md lists the controls; vpnsql --help shows the rest.'
 
 ## test: vet, then every test with the race detector (the sqlite3 shell tests included)
