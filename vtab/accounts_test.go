@@ -206,6 +206,14 @@ func TestOrganization(t *testing.T) {
 	if len(warned) != 1 || warned[refused] != 1 {
 		t.Errorf("AccessDenied warnings per account = %v, want one, for %s", warned, refused)
 	}
+	// Joined with vpnsql_accounts, the SUSPENDED account gives no rows, not
+	// an error ("not in scope"), and is still never contacted. (The account
+	// whose role is refused would fail its scan: nothing could be read.)
+	joined := countsByAccount(t, env.DB, `SELECT a.accountId, count(c.connectionId) FROM vpnsql_accounts AS a
+		LEFT JOIN client_vpn_connections AS c ON c.accountId = a.accountId WHERE a.status <> 'error' GROUP BY 1`)
+	if n, ok := joined[suspended]; !ok || n != 0 || joined[accountID(1)] != want[accountID(1)] {
+		t.Errorf("joined with vpnsql_accounts: %v", joined)
+	}
 	for _, r := range env.Fake.Requests() {
 		if r.Account == suspended || strings.Contains(r.Params.Get("RoleArn"), suspended) {
 			t.Errorf("the SUSPENDED account was contacted: %s %s", r.Service, r.Action)

@@ -300,14 +300,21 @@ func (s *Scope) Readable(ctx context.Context, bound []string, withIDs bool) ([]s
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var inScope []string
+	var inScope, skipped []string
 	for _, m := range s.members {
-		if m.ID != "" && m.Status != StatusSkipped && !slices.Contains(inScope, m.ID) {
+		switch {
+		case m.ID == "":
+		case m.Status == StatusSkipped:
+			skipped = append(skipped, m.ID)
+		case !slices.Contains(inScope, m.ID):
 			inScope = append(inScope, m.ID)
 		}
 	}
 	for _, id := range bound {
-		if !slices.Contains(inScope, id) {
+		// A skipped account (not ACTIVE, or a duplicate profile) is known:
+		// it gives no rows, as vpnsql_accounts says, rather than an error,
+		// so a join with vpnsql_accounts works.
+		if !slices.Contains(inScope, id) && !slices.Contains(skipped, id) {
 			return nil, nil, fmt.Errorf("accountId %s is not in scope (accounts in scope: %s)", id, strings.Join(inScope, ", "))
 		}
 	}

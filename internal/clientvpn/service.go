@@ -280,6 +280,12 @@ func (s *Service) resolve(ctx context.Context, accountIDs, regions *[]string, wi
 	if err != nil {
 		return ScanOptions{}, err
 	}
+	if len(ids) == 0 && len(failed) == 0 && len(*accountIDs) > 0 {
+		// Only skipped accounts were asked for: nothing to read, no rows.
+		*accountIDs = nil
+		set := s.Settings()
+		return ScanOptions{Concurrency: set.Concurrency, Warn: s.warnings.add, Progress: &s.progress}, nil
+	}
 	if len(ids) == 0 { // only in a scope of profiles or an organization
 		errs := make([]error, 0, len(failed))
 		for _, f := range failed {
