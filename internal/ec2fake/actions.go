@@ -35,61 +35,85 @@ func (s *Server) endpointIn(account, region, id string) (*Endpoint, *apiError) {
 	return e, nil
 }
 
-func (s *Server) describeConnections(account, region string, p url.Values, requestID string) ([]byte, *apiError) {
+// endpointPage is one page of a listing of one endpoint's items: rows[start:end], and
+// the nextToken of the page after it ("" on the last).
+type endpointPage[T any] struct {
+	id         string
+	rows       []T
+	start, end int
+	next       string
+}
+
+// listOfEndpoint answers the shared part of a Describe call that lists one
+// endpoint's items (connections, authorization rules): the parameters
+// ClientVpnEndpointId, Filter.N (named filterNames, matched by field),
+// MaxResults, NextToken and DryRun, and the page asked for.
+func listOfEndpoint[T any](s *Server, account, region string, p url.Values, action string,
+	filterNames []string, items func(*Endpoint) []T, field func(T, string) (string, bool),
+) (endpointPage[T], *apiError) {
+	var pg endpointPage[T]
 	if err := checkParams(p, []string{"ClientVpnEndpointId", "MaxResults", "NextToken", "DryRun"}, nil, true); err != nil {
-		return nil, err
+		return pg, err
 	}
 	dryRun, err := parseBool(p, "DryRun")
 	if err != nil {
-		return nil, err
+		return pg, err
 	}
-	id := p.Get("ClientVpnEndpointId")
-	if id == "" {
-		return nil, errMissing("ClientVpnEndpointId")
+	pg.id = p.Get("ClientVpnEndpointId")
+	if pg.id == "" {
+		return pg, errMissing("ClientVpnEndpointId")
 	}
-	filters, err := parseFilters(p, []string{"connection-id", "username"})
+	filters, err := parseFilters(p, filterNames)
 	if err != nil {
-		return nil, err
+		return pg, err
 	}
 	size, err := parseMaxResults(p)
 	if err != nil {
-		return nil, err
+		return pg, err
 	}
 
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	e, err := s.endpointIn(account, region, id)
+	e, err := s.endpointIn(account, region, pg.id)
 	if err != nil {
-		return nil, err
+		return pg, err
 	}
-	var rows []*Connection
-	for _, c := range e.Connections {
-		if matchAll(filters, func(name string) (string, bool) {
-			switch name {
+	for _, item := range items(e) {
+		if matchAll(filters, func(name string) (string, bool) { return field(item, name) }) {
+			pg.rows = append(pg.rows, item)
+		}
+	}
+	hash := queryHash(action, region, pg.id, filtersKey(filters))
+	if pg.start, err = pageStart(p, hash, len(pg.rows)); err != nil {
+		return pg, err
+	}
+	if dryRun {
+		return pg, errDryRun()
+	}
+	pg.end, pg.next = page(pg.start, size, len(pg.rows), hash)
+	return pg, nil
+}
+
+func (s *Server) describeConnections(account, region string, p url.Values, requestID string) ([]byte, *apiError) {
+	const action = "DescribeClientVpnConnections"
+	pg, err := listOfEndpoint(s, account, region, p, action, []string{"connection-id", "username"},
+		func(e *Endpoint) []*Connection { return e.Connections },
+		func(c *Connection, filter string) (string, bool) {
+			switch filter {
 			case "connection-id":
 				return c.ConnectionID, true
 			case "username":
 				return c.Username, c.Username != ""
 			}
 			return "", false
-		}) {
-			rows = append(rows, c)
-		}
-	}
-	hash := queryHash("DescribeClientVpnConnections", region, id, filtersKey(filters))
-	start, err := pageStart(p, hash, len(rows))
+		})
 	if err != nil {
 		return nil, err
 	}
-	if dryRun {
-		return nil, errDryRun()
-	}
-	end, next := page(start, size, len(rows), hash)
-
-	w := newResponse("DescribeClientVpnConnections", requestID)
-	w.list("connections", end-start, func(i int) { w.connection(rows[start+i]) })
-	w.optText("nextToken", next)
-	return w.finish("DescribeClientVpnConnections"), nil
+	w := newResponse(action, requestID)
+	w.list("connections", pg.end-pg.start, func(i int) { w.connection(pg.rows[pg.start+i]) })
+	w.optText("nextToken", pg.next)
+	return w.finish(action), nil
 }
 
 func (s *Server) describeEndpoints(account, region string, p url.Values, requestID string) ([]byte, *apiError) {
