@@ -3,9 +3,6 @@ package accounts_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -16,40 +13,8 @@ import (
 
 	"github.com/vpnsql/vpnsql/internal/accounts"
 	"github.com/vpnsql/vpnsql/internal/ec2fake"
+	"github.com/vpnsql/vpnsql/internal/vpntest"
 )
-
-// startMoto runs moto's server (an independent AWS fake) on a free
-// loopback port, or skips the test when moto is not installed.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	if err := exec.Command("python3", "-c", "import moto.server").Run(); err != nil {
-		t.Skip("moto is not installed (pip install 'moto[server]'): skipping the cross-check of STS and Organizations against it")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto did not start on %s: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // scopeShape is what a scope reports of its accounts, ids left out (each
 // fake numbers accounts its own way).
@@ -87,7 +52,7 @@ func scopeShape(t *testing.T, s *accounts.Scope) []string {
 // two ACTIVE members), and expects the same account list and the same
 // AssumeRole outcome from both.
 func TestOrganizationAgainstMoto(t *testing.T) {
-	url := startMoto(t)
+	url := vpntest.StartMoto(t, "STS and Organizations")
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("AKIDMOTO", "secret", "")
 	org := organizations.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(url)})

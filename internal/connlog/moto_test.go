@@ -3,9 +3,6 @@ package connlog_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -17,40 +14,8 @@ import (
 
 	"github.com/vpnsql/vpnsql/internal/connlog"
 	"github.com/vpnsql/vpnsql/internal/ec2fake"
+	"github.com/vpnsql/vpnsql/internal/vpntest"
 )
-
-// startMoto runs moto's server (an independent AWS emulator) on a loopback
-// port, or skips the test saying why.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	if err := exec.Command("python3", "-c", "import moto.server").Run(); err != nil {
-		t.Skip("moto is not installed (pip install 'moto[server]'): the cross-check against an independent CloudWatch Logs emulator is skipped")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto did not answer on %s within 60s: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond) // polling for the process to listen, not waiting for a result
-	}
-}
 
 func staticConfig(url string) connlog.ConfigFor {
 	return func(ctx context.Context, _, region string) (aws.Config, error) {
@@ -63,7 +28,7 @@ func staticConfig(url string) connlog.ConfigFor {
 // CloudWatch Logs as from the project's fake, for the request shapes the
 // table sends (whole group, a time window, named streams, a term pattern).
 func TestAgainstMoto(t *testing.T) {
-	url := startMoto(t)
+	url := vpntest.StartMoto(t, "the CloudWatch Logs reader")
 	ctx := context.Background()
 	cfg, _ := staticConfig(url)(ctx, "", "us-east-1")
 	cw := cloudwatchlogs.NewFromConfig(cfg)
