@@ -41,8 +41,8 @@ func (b *bench) memory(ctx context.Context) error {
 		args          []string
 	}{
 		{"at its defaults", "memory", slices.Concat(base, []string{query})},
-		{"cache off: `SELECT vpnsql_config('cache_ttl', '0')` first", "memory-nocache",
-			slices.Concat(base, []string{"SELECT vpnsql_config('cache_ttl', '0')", query})},
+		{"cache off: `--cache-ttl 0`", "memory-nocache",
+			slices.Concat(base, []string{"--cache-ttl", "0", query})},
 	}
 	how := ""
 	walls := make([][]float64, len(shapes))
