@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/vpnsql/vpnsql/internal/cli"
 )
@@ -15,7 +16,16 @@ import (
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version string
 
+// memoryLimit is the CLI's soft memory limit, unless GOMEMLIMIT sets one:
+// a scan streams (its live heap is a few pages per request in flight), so
+// what grows the resident size is garbage, and the collector should run
+// before it reaches 64 MB rather than at twice the live heap.
+const memoryLimit = 48 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	std := cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
 	cfg, err := cli.ParseArgs(os.Args[1:])
 	switch {
